@@ -1,0 +1,42 @@
+package tensor
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Every panic raised by this package carries an *OpError
+// that wraps one of them, so callers that recover can test with errors.Is.
+var (
+	// ErrShape reports operands whose shapes do not fit the operation:
+	// shapes that do not broadcast, matrices that cannot be multiplied,
+	// a reshape to a different number of elements.
+	ErrShape = errors.New("shape mismatch")
+	// ErrAxis reports an axis (dimension) outside [-dims, dims).
+	ErrAxis = errors.New("axis out of range")
+	// ErrIndex reports an element index or slice bound outside the tensor.
+	ErrIndex = errors.New("index out of range")
+	// ErrArgument reports any other invalid argument (a zero step, a
+	// negative size, an empty list of tensors).
+	ErrArgument = errors.New("invalid argument")
+)
+
+// OpError is the value this package panics with. Op names the operation
+// (for example "MatMul"), Msg says what was wrong with which shapes, and Err
+// is the sentinel it wraps.
+type OpError struct {
+	Op  string
+	Msg string
+	Err error
+}
+
+// Error returns "tensor: Op: Msg".
+func (e *OpError) Error() string { return "tensor: " + e.Op + ": " + e.Msg }
+
+// Unwrap returns the sentinel, so errors.Is(err, ErrShape) works.
+func (e *OpError) Unwrap() error { return e.Err }
+
+// fail panics with an *OpError wrapping sentinel.
+func fail(sentinel error, op, format string, args ...any) {
+	panic(&OpError{Op: op, Msg: fmt.Sprintf(format, args...), Err: sentinel})
+}
