@@ -40,3 +40,18 @@ func (e *OpError) Unwrap() error { return e.Err }
 func fail(sentinel error, op, format string, args ...any) {
 	panic(&OpError{Op: op, Msg: fmt.Sprintf(format, args...), Err: sentinel})
 }
+
+// Sentinels for autograd misuse, raised by Values.
+var (
+	// ErrGrad reports a request that gradient tracking cannot serve: a
+	// backward from a value that does not require a gradient, an implicit
+	// seed for a value with more than one element, a hook on a value
+	// without gradient, changing requires-grad on a non-leaf.
+	ErrGrad = errors.New("gradient misuse")
+	// ErrVersion reports that a tensor an op saved for backward was
+	// modified in place after the op ran, so its gradient would be wrong.
+	ErrVersion = errors.New("saved tensor modified in place")
+	// ErrInPlace reports an in-place operation on a Value that forbids it:
+	// a leaf that requires a gradient, or a value with recorded history.
+	ErrInPlace = errors.New("in-place operation not allowed")
+)

@@ -1,0 +1,198 @@
+package autograd
+
+import "strconv"
+
+// Options control a backward pass.
+type Options struct {
+	// RetainGraph keeps what the nodes saved, so that the graph can be
+	// differentiated again. Without it every node whose Backward ran is
+	// released.
+	RetainGraph bool
+	// CreateGraph records the backward computation itself, so that the
+	// gradients can be differentiated again. It implies RetainGraph.
+	CreateGraph bool
+}
+
+// GradOptions control Grad.
+type GradOptions struct {
+	Options
+	// AllowUnused makes Grad return the zero G for an input that received
+	// no gradient instead of failing with ErrUnused.
+	AllowUnused bool
+}
+
+// Backward runs the chain rule from roots, seeded with seeds (one per root),
+// and hands every reached node that implements Accumulator its gradient:
+// PyTorch's torch.autograd.backward. Gradients reaching a node by several
+// paths are summed with add before the node is used. If inputs is non-empty
+// only those nodes accumulate, and only the part of the graph that leads to
+// them is run (PyTorch's backward(inputs=...)).
+//
+// It returns an error if the numbers of roots and seeds differ, if a root is
+// nil, if the graph has a cycle, or (as a *NodeError) if a node's Backward
+// fails, for example with ErrReleased; the pass stops at the first error.
+func Backward[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs ...Node[G]) error {
+	p, err := start(roots, seeds, add, opts, inputs, "Backward")
+	if err != nil {
+		return err
+	}
+	return p.run(true)
+}
+
+// Grad returns the gradient of the roots (outputs), seeded with seeds, with
+// respect to each of inputs: PyTorch's torch.autograd.grad. An input may be
+// an interior node; its gradient is taken after its hooks ran. Grad touches
+// no Accumulator and runs Backward only on nodes from which some input is
+// reachable.
+//
+// It returns an error wrapping ErrNoInputs if inputs is empty, and one
+// wrapping ErrUnused, naming the input's position, if an input received no
+// gradient (unless opts.AllowUnused, which gives the zero G instead); and the
+// errors of Backward.
+func Grad[G comparable](outputs, inputs []Node[G], seeds []G, add AddFunc[G], opts GradOptions) ([]G, error) {
+	if len(inputs) == 0 {
+		return nil, ErrNoInputs
+	}
+	p, err := start(outputs, seeds, add, opts.Options, inputs, "Grad")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.run(false); err != nil {
+		return nil, err
+	}
+	grads := make([]G, len(inputs))
+	var zero G
+	for i, v := range p.targets {
+		grads[i] = p.gr.verts[v].grad
+		if grads[i] == zero && !opts.AllowUnused {
+			return nil, &contextError{context: "Grad: input " + strconv.Itoa(i), err: ErrUnused}
+		}
+	}
+	return grads, nil
+}
+
+// pass is one call of Backward or Grad.
+type pass[G comparable] struct {
+	gr      *graph[G]
+	targets []int32 // vertex index of each of the caller's inputs
+	add     AddFunc[G]
+	create  bool
+	retain  bool
+}
+
+// start checks the arguments, discovers and sorts the graph, and seeds the
+// roots.
+func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs []Node[G], op string) (*pass[G], error) {
+	if len(roots) != len(seeds) {
+		return nil, errorf("%s: got %d roots and %d seeds", op, len(roots), len(seeds))
+	}
+	p := &pass[G]{
+		gr:     newGraph[G](len(inputs) == 0),
+		add:    add,
+		create: opts.CreateGraph,
+		retain: opts.RetainGraph || opts.CreateGraph,
+	}
+	gr := p.gr
+	// Number the inputs first so that the search knows its targets when it
+	// meets them.
+	p.targets = make([]int32, len(inputs))
+	for i, in := range inputs {
+		if in == nil {
+			return nil, errorf("%s: input %d is nil", op, i)
+		}
+		p.targets[i] = gr.id(in)
+		gr.verts[p.targets[i]].flags |= target
+	}
+	ids := make([]int32, len(roots))
+	for i, r := range roots {
+		if r == nil {
+			return nil, errorf("%s: root %d is nil", op, i)
+		}
+		ids[i] = gr.id(r)
+	}
+	if err := gr.sort(ids); err != nil {
+		return nil, err
+	}
+	gr.index = index[G]{} // the pass works on vertex indices from here on
+	var zero G
+	for i, v := range ids {
+		if seeds[i] != zero {
+			p.receive(v, seeds[i])
+		}
+	}
+	return p, nil
+}
+
+// receive adds g to v's pending gradient.
+func (p *pass[G]) receive(v int32, g G) {
+	var zero G
+	x := &p.gr.verts[v]
+	if x.grad == zero {
+		x.grad = g
+		return
+	}
+	x.grad = p.add(x.grad, g, p.create)
+}
+
+// run visits the needed nodes, each after all the nodes it feeds, so that
+// its gradient is complete: hooks, then Accumulate (if accumulate) or
+// capture (Grad's targets keep their gradient in their vertex), then
+// Backward, whose results flow on to the node's inputs.
+func (p *pass[G]) run(accumulate bool) error {
+	var zero G
+	gr := p.gr
+	for k := len(gr.order) - 1; k >= 0; k-- {
+		v := gr.order[k]
+		x := &gr.verts[v]
+		if x.flags&needed == 0 {
+			continue
+		}
+		n, g := x.node, x.grad
+		x.node, x.grad = nil, zero // drop references as the pass goes
+		if g != zero {
+			if h, ok := n.(Hooked[G]); ok {
+				g = h.RunHooks(g)
+			}
+		}
+		if x.flags&target != 0 && g != zero {
+			if !accumulate {
+				x.grad = g
+			} else if a, ok := n.(Accumulator[G]); ok {
+				a.Accumulate(g, p.create)
+			}
+		}
+		if x.flags&runs == 0 {
+			continue
+		}
+		if g != zero {
+			if err := p.backward(n, x.off, x.n, g); err != nil {
+				return err
+			}
+		}
+		// A node that got no gradient counts as run, as in PyTorch, where
+		// it would have been called with an undefined gradient.
+		if !p.retain {
+			n.Release()
+		}
+	}
+	return nil
+}
+
+// backward runs node n, whose edges are edges[off:off+cnt], with gradient
+// g and sends its results to its needed inputs.
+func (p *pass[G]) backward(n Node[G], off, cnt int32, g G) error {
+	grads, err := n.Backward(g, p.create)
+	if err != nil {
+		return &NodeError{Node: n, Err: err}
+	}
+	if len(grads) != int(cnt) {
+		return &NodeError{Node: n, Err: errorf("Backward returned %d gradients for %d inputs", len(grads), cnt)}
+	}
+	var zero G
+	for j, c := range p.gr.edges[off : off+cnt] {
+		if c >= 0 && grads[j] != zero && p.gr.verts[c].flags&needed != 0 {
+			p.receive(c, grads[j])
+		}
+	}
+	return nil
+}

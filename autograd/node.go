@@ -1,0 +1,45 @@
+package autograd
+
+// Node is one vertex of a recorded computation. G is the gradient type; its
+// zero value means "no gradient" (for example a nil *tensor.Value).
+//
+// The engine compares nodes with == and uses them as map keys, so a Node's
+// dynamic type must be comparable (a pointer, in practice), and a missing
+// input must be a nil interface, not a typed nil pointer.
+type Node[G comparable] interface {
+	// Inputs returns the nodes gradients flow to, in argument order. A nil
+	// entry is an input that does not take a gradient. Leaves return nil.
+	Inputs() []Node[G]
+	// Backward returns one gradient per entry of Inputs() (entries for nil
+	// inputs are ignored; a zero G means no contribution), given g, this
+	// node's summed gradient. With createGraph the returned gradients must
+	// themselves be recorded. After Release it must return an error
+	// wrapping ErrReleased.
+	Backward(g G, createGraph bool) ([]G, error)
+	// Release frees what Backward needs (saved tensors). Idempotent.
+	Release()
+}
+
+// Hooked is implemented by nodes that carry gradient hooks (PyTorch's
+// tensor hooks). RunHooks is called once per pass with the node's summed
+// incoming gradient, before anything else uses it: before Accumulate, before
+// Backward, before Grad captures it. Its result replaces the gradient, so
+// what a leaf stores, what a retained non-leaf stores and what flows on all
+// see the hooked value (the PyTorch 2.x order). Returning the zero G drops
+// the gradient.
+type Hooked[G comparable] interface {
+	RunHooks(g G) G
+}
+
+// Accumulator is implemented by nodes that may store their gradient: leaves
+// that require a gradient and non-leaves that retain theirs. Backward (never
+// Grad) calls Accumulate once per pass for every reached node that
+// implements it, with the node's summed, hooked gradient; the node decides
+// whether to store it.
+type Accumulator[G comparable] interface {
+	Accumulate(g G, createGraph bool)
+}
+
+// AddFunc returns the sum of two gradients for the same node. With
+// createGraph the sum must be recorded, like Backward's results.
+type AddFunc[G comparable] func(a, b G, createGraph bool) G
