@@ -36,6 +36,7 @@ func Backward[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Opt
 	if err != nil {
 		return err
 	}
+	defer p.gr.free()
 	return p.run(true)
 }
 
@@ -57,6 +58,7 @@ func Grad[G comparable](outputs, inputs []Node[G], seeds []G, add AddFunc[G], op
 	if err != nil {
 		return nil, err
 	}
+	defer p.gr.free()
 	if err := p.run(false); err != nil {
 		return nil, err
 	}
@@ -81,18 +83,23 @@ type pass[G comparable] struct {
 }
 
 // start checks the arguments, discovers and sorts the graph, and seeds the
-// roots.
-func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs []Node[G], op string) (*pass[G], error) {
+// roots. Unless it fails, the caller must free p.gr when done.
+func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs []Node[G], op string) (p *pass[G], err error) {
 	if len(roots) != len(seeds) {
 		return nil, errorf("%s: got %d roots and %d seeds", op, len(roots), len(seeds))
 	}
-	p := &pass[G]{
-		gr:     newGraph[G](len(inputs) == 0),
+	gr := newGraph[G](len(inputs) == 0)
+	defer func() {
+		if err != nil {
+			gr.free()
+		}
+	}()
+	p = &pass[G]{
+		gr:     gr,
 		add:    add,
 		create: opts.CreateGraph,
 		retain: opts.RetainGraph || opts.CreateGraph,
 	}
-	gr := p.gr
 	// Number the inputs first so that the search knows its targets when it
 	// meets them.
 	p.targets = make([]int32, len(inputs))
@@ -113,7 +120,6 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 	if err := gr.sort(ids); err != nil {
 		return nil, err
 	}
-	gr.index = index[G]{} // the pass works on vertex indices from here on
 	var zero G
 	for i, v := range ids {
 		if seeds[i] != zero {

@@ -46,6 +46,12 @@ func (ix *index[G]) insert(v int32, slot int, h uint32) {
 	}
 }
 
+// reset empties the table, keeping its memory for the next pass.
+func (ix *index[G]) reset() {
+	clear(ix.slots)
+	ix.count = 0
+}
+
 func (ix *index[G]) grow() {
 	old := ix.slots
 	ix.slots = make([]uint64, 2*len(old))

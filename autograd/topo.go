@@ -1,5 +1,7 @@
 package autograd
 
+import "sync"
+
 // The graph of one pass: every node reachable from the roots, numbered in
 // the order they are discovered, with its input edges and its place in a
 // topological order. All of it lives in the pass, never in the nodes, so
@@ -28,12 +30,39 @@ type graph[G comparable] struct {
 	verts []vertex[G]
 	edges []int32  // vertex index of each input, -1 for a nil input
 	order []int32  // postorder: every node after all its inputs
-	index index[G] // node to vertex index; only while discovering
+	index index[G] // node to vertex index
+	stack []frame  // the search's
 	all   bool     // every node is a target (Backward without inputs)
 }
 
+// frame is a node on the search's stack and the next of its edges to follow.
+type frame struct{ v, next int32 }
+
+// graphs recycles the scratch of finished passes. A training loop runs a
+// pass of about the same size every step; reusing the slices keeps the
+// engine's allocations, and the garbage collector's work, out of the loop.
+var graphs sync.Pool
+
+// newGraph returns an empty graph, a recycled one if one for G is at hand.
 func newGraph[G comparable](all bool) *graph[G] {
-	return &graph[G]{all: all}
+	gr, ok := graphs.Get().(*graph[G])
+	if !ok {
+		gr = new(graph[G])
+	}
+	gr.all = all
+	return gr
+}
+
+// free empties gr, dropping its references to nodes and gradients so that
+// the pool keeps no graph alive, and recycles it.
+func (gr *graph[G]) free() {
+	clear(gr.verts)
+	gr.verts = gr.verts[:0]
+	gr.edges = gr.edges[:0]
+	gr.order = gr.order[:0]
+	gr.stack = gr.stack[:0]
+	gr.index.reset()
+	graphs.Put(gr)
 }
 
 // id returns n's vertex index, numbering n if it is new.
@@ -80,8 +109,8 @@ func (gr *graph[G]) enter(v int32) {
 // which must run Backward (runs), so that a pass can skip branches that
 // lead to no target. It returns an error if the graph has a cycle.
 func (gr *graph[G]) sort(roots []int32) error {
-	type frame struct{ v, next int32 } // next: the next edge to follow
-	var stack []frame
+	stack := gr.stack
+	defer func() { gr.stack = stack[:0] }()
 	for _, r := range roots {
 		if gr.verts[r].flags&entered != 0 {
 			continue

@@ -99,7 +99,7 @@ func (d *dag) reachable() []bool {
 // each after all its consumers, and that Grad gives the same bits.
 func FuzzBackwardDAG(f *testing.F) {
 	f.Add([]byte{})
-	f.Add([]byte{1, 1, 0, 1, 0, 2, 1})               // x*y, then sin
+	f.Add([]byte{1, 1, 0, 1, 0, 2, 1})                // x*y, then sin
 	f.Add([]byte{2, 0, 0, 1, 1, 3, 2, 0, 4, 3, 2, 3}) // sums and products sharing nodes
 	f.Add([]byte{0, 1, 0, 0, 1, 1, 1, 1, 2, 2, 0, 3, 1, 4, 4})
 	f.Fuzz(func(t *testing.T, data []byte) {

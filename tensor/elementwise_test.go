@@ -321,7 +321,7 @@ func ewUnaryCases[T Float]() []ewUnaryCase[T] {
 			case x < 0:
 				return -1
 			}
-			return x // 0 and NaN
+			return 0 // ±0, and NaN as in torch
 		}, 0, 0},
 		{"Tanh", (*Tensor[T]).Tanh, math.Tanh, 0, 0},
 		// The naive formula is fine in float64 for a reference; it differs
@@ -550,7 +550,7 @@ func ewTestEdge[T Float](t *testing.T) {
 		{"Sigmoid", []float64{1000, -1000, 0, nan, inf, -inf, 40}, nil, []float64{1, 0, 0.5, nan, 1, 0, 1}},
 		{"Exp", []float64{1000, -1000, -inf, inf, 0, nan}, nil, []float64{inf, 0, 0, inf, 1, nan}},
 		{"ReLU", []float64{nan, -inf, inf, -1, 0, 2}, nil, []float64{nan, 0, inf, 0, 0, 2}},
-		{"Sign", []float64{nz, 0, nan, -inf, inf, -0.5, 3}, nil, []float64{0, 0, nan, -1, 1, -1, 1}},
+		{"Sign", []float64{nz, 0, nan, -inf, inf, -0.5, 3}, nil, []float64{0, 0, 0, -1, 1, -1, 1}},
 		{"Abs", []float64{nz, -inf, nan, -2}, nil, []float64{0, inf, nan, 2}},
 		{"Neg", []float64{0, nz, inf}, nil, []float64{nz, 0, -inf}},
 		{"Sqrt", []float64{nz, -1, inf, 4}, nil, []float64{nz, nan, inf, 2}},

@@ -43,9 +43,11 @@ func sum[T Float](x *Value[T], axes []int, keepdim, rec bool) *Value[T] {
 
 // Mean returns the arithmetic mean of x's elements over axes (every axis
 // with none), which are removed from the shape. It is the composite
-// Sum(x, axes...) * (1/N), N the number of elements reduced into each
-// result, and has no rule of its own; the mean of no elements is NaN. It
-// panics with ErrAxis if an axis is out of range or repeated.
+// Sum(x, axes...) / N, N the number of elements reduced into each result,
+// and has no rule of its own; dividing (rather than multiplying by 1/N)
+// rounds as torch's CPU mean, which is sum then div. The mean of no
+// elements is NaN. It panics with ErrAxis if an axis is out of range or
+// repeated.
 func Mean[T Float](x *Value[T], axes ...int) *Value[T] { return mean(x, axes, false, true) }
 
 // MeanKeepDim is Mean keeping the reduced axes with size 1.
@@ -59,7 +61,7 @@ func mean[T Float](x *Value[T], axes []int, keepdim, rec bool) *Value[T] {
 			n *= x.data.shape[d]
 		}
 	}
-	return mulScalar(s, 1/T(n), rec)
+	return div(s, Const(Scalar(T(n))), rec)
 }
 
 // Max returns the largest of x's elements over axes (every axis with none),

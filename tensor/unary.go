@@ -27,8 +27,9 @@ func (t *Tensor[T]) Sqrt() *Tensor[T] { return unary(t, sqrtLoop[T]) }
 // Abs returns |t| elementwise (+0 at -0).
 func (t *Tensor[T]) Abs() *Tensor[T] { return unary(t, absLoop[T]) }
 
-// Sign returns 1, -1 or 0 according to the sign of each element of t. As
-// torch.sign, Sign(±0) is +0 and Sign(NaN) is NaN.
+// Sign returns 1, -1 or 0 according to the sign of each element of t.
+// Sign(±0) is +0 and, as torch.sign computes it, Sign(NaN) is 0 (NumPy
+// would give NaN; see pytorch/pytorch#41245).
 func (t *Tensor[T]) Sign() *Tensor[T] { return unary(t, signLoop[T]) }
 
 // Tanh returns the hyperbolic tangent of t elementwise.
@@ -115,10 +116,8 @@ func signLoop[T Float](dst, x []T) {
 			dst[i] = 1
 		case v < 0:
 			dst[i] = -1
-		case v == 0:
+		default: // ±0 and NaN
 			dst[i] = 0
-		default:
-			dst[i] = v // NaN
 		}
 	}
 }

@@ -1,0 +1,71 @@
+package tensor
+
+// Function is a differentiable op defined by the user, PyTorch's
+// torch.autograd.Function: a forward over raw tensors and a backward over
+// Values. Use it for ops this package lacks, or to give an op a gradient
+// other than its true one (see StraightThrough).
+type Function[T Float] struct {
+	// Name names the op in messages and graph pictures.
+	Name string
+	// Forward computes the result from the inputs' data. It must not modify
+	// its arguments.
+	Forward func(xs []*Tensor[T]) *Tensor[T]
+	// Backward returns one gradient per input, each of its input's shape
+	// (nil for an input that gets none), given g, the gradient of the
+	// result, the inputs xs and the result out. Written with this package's
+	// ops, it supports CreateGraph: Apply passes xs and out as recorded
+	// values during a create-graph backward and as detached ones otherwise,
+	// so a plain backward records nothing.
+	Backward func(g *Value[T], xs []*Value[T], out *Value[T]) []*Value[T]
+}
+
+// Apply runs f on xs and records it like any primitive: the result requires
+// a gradient iff some input does. The inputs and the result are saved, so
+// modifying one in place before backward panics with ErrVersion there.
+func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
+	data := make([]*Tensor[T], len(xs))
+	for i, x := range xs {
+		data[i] = x.data
+	}
+	ins := append([]*Value[T](nil), xs...)
+	var out *Value[T]
+	out = record(f.Name, f.Forward(data), true, ins, func(g *Value[T], create bool) []*Value[T] {
+		args, res := ins, out
+		if !create {
+			args = make([]*Value[T], len(ins))
+			for i, x := range ins {
+				args[i] = x.Detach()
+			}
+			res = out.Detach()
+		}
+		gs := f.Backward(g, args, res)
+		if len(gs) != len(ins) {
+			fail(ErrGrad, f.Name, "backward returned %d gradients for %d inputs", len(gs), len(ins))
+		}
+		for i, gi := range gs {
+			if gi != nil && !equalShape(gi.data.shape, ins[i].data.shape) {
+				fail(ErrShape, f.Name, "backward returned a gradient of shape %v for input %d of shape %v", gi.data.shape, i, ins[i].data.shape)
+			}
+		}
+		return gs
+	})
+	out.save(ins...)
+	out.save(out)
+	return out
+}
+
+// StraightThrough returns forward(x) with the straight-through estimator as
+// its gradient: backward passes g to x unchanged, as if forward were the
+// identity. It is the usual way to train through a step function such as
+// rounding, sign or quantisation, whose true gradient is zero almost
+// everywhere. forward must preserve x's shape.
+func StraightThrough[T Float](x *Value[T], forward func(*Tensor[T]) *Tensor[T]) *Value[T] {
+	f := &Function[T]{
+		Name:    "StraightThrough",
+		Forward: func(xs []*Tensor[T]) *Tensor[T] { return forward(xs[0]) },
+		Backward: func(g *Value[T], _ []*Value[T], _ *Value[T]) []*Value[T] {
+			return []*Value[T]{g}
+		},
+	}
+	return f.Apply(x)
+}
