@@ -16,8 +16,8 @@
 //
 // A node's Inputs are read once per pass. A nil entry is an input that takes
 // no gradient (in PyTorch terms, one that does not require grad). It must be
-// a nil interface, not a typed nil pointer, because nodes are compared with
-// == and kept as map keys during a pass.
+// a nil interface, not a typed nil pointer, because nodes are hashed and
+// compared with == during a pass.
 //
 // # Order and sums
 //
@@ -44,8 +44,8 @@
 // # Accumulation
 //
 // Backward calls Accumulate on every reached node that implements
-// Accumulator (or, with inputs, on those nodes only), once per call, with the
-// node's summed, hooked gradient. The node decides whether to keep it:
+// Accumulator (or, with inputs, on those of the inputs that are reached), once
+// per call, with the node's summed, hooked gradient. The node decides whether to keep it:
 // leaves that require a gradient and non-leaves that retain theirs add it to
 // what they hold, so that repeated calls accumulate as in PyTorch. Grad never
 // calls Accumulate; it returns the gradients instead, and it runs only the
@@ -62,6 +62,15 @@
 // and can be differentiated again (higher derivatives, Hessian-vector
 // products); it implies RetainGraph. The mode is an argument, never a
 // global, so a plain backward in one goroutine cannot make another record.
+//
+// # Cost
+//
+// A pass takes time and memory linear in the part of the graph it reaches.
+// It reads each node's Inputs once, numbers nodes with a hash table of its
+// own, and keeps about 70 bytes of scratch per node, which the next pass
+// reuses (through a sync.Pool). The engine's own cost is of the order of
+// 100 ns per node, more once the graph outgrows the processor's caches
+// (BenchmarkBackwardChain, over nodes that do no work).
 //
 // # Concurrency
 //

@@ -3,11 +3,11 @@ package autograd
 import "hash/maphash"
 
 // index numbers the nodes of one pass: it maps a node to its vertex index.
-// A Go map would do, but discovery is the engine's main cost (one lookup
-// per edge), and this table is about twice as fast and a third the size:
-// a slot is 8 bytes (part of the node's hash and its vertex index), the
-// keys stay in the vertices, and growth rehashes from the stored hash bits
-// without touching the nodes.
+// A Go map would do, but numbering is the engine's main cost (one lookup
+// per edge), and this table took half the time of a map[Node[G]]int32 on a
+// million-node chain: a slot is 8 bytes (32 bits of the node's hash and its
+// vertex index), the keys stay in the vertices, and growth rehashes from
+// the stored hash bits without touching the nodes.
 type index[G comparable] struct {
 	slots []uint64 // 0: empty; else hash<<32 | vertex+1
 	count int
@@ -22,8 +22,8 @@ func (ix *index[G]) lookup(n Node[G], verts []vertex[G]) (v int32, slot int, h u
 	if ix.slots == nil {
 		ix.slots = make([]uint64, 64)
 	}
-	// Hashing as an any (the same hash) sidesteps a compiler limitation
-	// with maphash.Comparable on a type parameter.
+	// Hashed as an any (the same hash): maphash.Comparable instantiated
+	// with the type parameter itself panics ("intrinsic") in Go 1.26.
 	h = uint32(maphash.Comparable[any](seed, n))
 	mask := len(ix.slots) - 1
 	for i := int(h) & mask; ; i = (i + 1) & mask {

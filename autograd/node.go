@@ -3,9 +3,10 @@ package autograd
 // Node is one vertex of a recorded computation. G is the gradient type; its
 // zero value means "no gradient" (for example a nil *tensor.Value).
 //
-// The engine compares nodes with == and uses them as map keys, so a Node's
-// dynamic type must be comparable (a pointer, in practice), and a missing
-// input must be a nil interface, not a typed nil pointer.
+// The engine hashes nodes and compares them with ==, so a Node's dynamic
+// type must be comparable (in practice a pointer; one that is not makes a
+// pass panic, as it would make a map), and a missing input must be a nil
+// interface, not a typed nil pointer.
 type Node[G comparable] interface {
 	// Inputs returns the nodes gradients flow to, in argument order. A nil
 	// entry is an input that does not take a gradient. Leaves return nil.

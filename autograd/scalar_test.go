@@ -1,7 +1,13 @@
 package autograd_test
 
 import (
+	"go/parser"
+	"go/token"
 	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
 
 	"github.com/chainrule/chainrule/autograd"
 )
@@ -186,4 +192,27 @@ func vals(xs ...*scalar) []float64 {
 		}
 	}
 	return vs
+}
+
+// TestNoArrays checks the package's promise to know nothing of arrays: it
+// imports the standard library only, in particular not package tensor.
+func TestNoArrays(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); strings.Contains(strings.SplitN(path, "/", 2)[0], ".") {
+				t.Errorf("%s imports %s; the engine must depend on the standard library only", name, path)
+			}
+		}
+	}
 }

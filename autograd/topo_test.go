@@ -171,3 +171,88 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+func TestDeterministicOrder(t *testing.T) {
+	// out = sin(x*y) * (x*y + x). The search from out, inputs in argument
+	// order, finishes x, y, a, b, c, out; nodes are visited in reverse.
+	x, y := param("x", 0.3), param("y", 0.9)
+	a := mul(x, y)
+	b := sin(a)
+	c := add(a, x)
+	out := mul(b, c)
+	var order []string
+	names := map[*scalar]string{x: "x", y: "y", a: "a", b: "b", c: "c", out: "out"}
+	for s, name := range names {
+		s.hooks = append(s.hooks, func(g *scalar) *scalar { order = append(order, name); return g })
+	}
+	var first []float64
+	for i := range 20 {
+		order = order[:0]
+		x.grad, y.grad = nil, nil
+		if err := backward(out, autograd.Options{RetainGraph: true}); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(order, []string{"out", "c", "b", "a", "y", "x"}); diff != "" {
+			t.Fatalf("order (-got +want):\n%s", diff)
+		}
+		got := grads(x, y)
+		if i == 0 {
+			first = got
+		} else if diff := cmp.Diff(got, first); diff != "" {
+			t.Fatalf("run %d differs from run 0 (-got +want):\n%s", i, diff)
+		}
+	}
+}
+
+// chain returns x scaled n times by factors alternating 2 and 0.5, so that
+// d out/dx is exactly 1 (n even) or 2.
+func chain(x *scalar, n int) *scalar {
+	y := x
+	for i := range n {
+		y = scale(y, []float64{2, 0.5}[i%2])
+	}
+	return y
+}
+
+func TestLongChain(t *testing.T) {
+	const n = 1_000_000
+	t.Run("Backward", func(t *testing.T) {
+		x := param("x", 3)
+		if err := backward(chain(x, n), autograd.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := x.grad.val, 1.0; got != want {
+			t.Errorf("x.grad = %v, want %v", got, want)
+		}
+	})
+	t.Run("Grad", func(t *testing.T) {
+		x := param("x", 3)
+		g, err := grad(chain(x, n), []*scalar{x}, autograd.GradOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := g[0].val, 1.0; got != want {
+			t.Errorf("Grad = %v, want %v", got, want)
+		}
+	})
+}
+
+func TestSharedLadder(t *testing.T) {
+	// f0 = x, f1 = 2x, f(i) = (f(i-1) + f(i-2))/2: every node feeds two
+	// others, so the pass finds most nodes twice, long after its table grew.
+	// The reference is forward-mode: d(i) = (d(i-1) + d(i-2))/2.
+	const n = 100_000
+	x := param("x", 1)
+	f := []*scalar{x, scale(x, 2)}
+	d := []float64{1, 2}
+	for i := 2; i < n; i++ {
+		f = append(f, scale(add(f[i-1], f[i-2]), 0.5))
+		d = append(d, (d[i-1]+d[i-2])/2)
+	}
+	if err := backward(f[n-1], autograd.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(x.grad.val, d[n-1], cmpopts.EquateApprox(1e-9, 0)); diff != "" {
+		t.Errorf("x.grad (-got +want):\n%s", diff)
+	}
+}

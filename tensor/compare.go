@@ -57,7 +57,7 @@ func maskKernel[T Float](rel func(x, y T) bool) binaryKernel[T] {
 // element elsewhere (a NaN in mask counts as nonzero), with mask, a and b
 // broadcast together to a common shape. It panics with ErrShape if the three
 // shapes do not broadcast.
-func Where[T Float](mask, a, b *Tensor[T]) *Tensor[T] {
+func WhereTensors[T Float](mask, a, b *Tensor[T]) *Tensor[T] {
 	shape, err := BroadcastShapes(mask.shape, a.shape, b.shape)
 	if err != nil {
 		e := err.(*OpError)

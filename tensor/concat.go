@@ -27,7 +27,7 @@ func copyStrided[T Float](dst, src *Tensor[T]) {
 // along axis, where the sizes add up. A negative axis counts from the end.
 // It panics with ErrArgument if ts is empty, with ErrShape if the shapes do
 // not fit or a tensor is 0-d, and with ErrAxis if axis is out of range.
-func Concat[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
+func ConcatTensors[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
 	if len(ts) == 0 {
 		fail(ErrArgument, "Concat", "expected a non-empty list of tensors")
 	}
@@ -72,7 +72,7 @@ func concat[T Float](axis int, shape []int, ts []*Tensor[T]) *Tensor[T] {
 // where dims is the number of dimensions of each tensor. It panics with
 // ErrArgument if ts is empty, with ErrShape if the shapes differ, and with
 // ErrAxis if axis is out of range.
-func Stack[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
+func StackTensors[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
 	if len(ts) == 0 {
 		fail(ErrArgument, "Stack", "expected a non-empty list of tensors")
 	}

@@ -529,7 +529,7 @@ func ewTestWhereCase[T Float](t *testing.T, tr [3][]int, out []int, km, ka, kb s
 		}
 	}
 	what := fmt.Sprintf("Where of %s mask %v, %s a %v, %s b %v", km, tr[0], ka, tr[1], kb, tr[2])
-	ewCheck(t, what, Where(m, a, b), out, want, 0)
+	ewCheck(t, what, WhereTensors(m, a, b), out, want, 0)
 }
 
 // ewEdge is one hand-checked case: an op on one or two 1-d operands.
@@ -763,7 +763,7 @@ func TestElementwiseErrors(t *testing.T) {
 		{"Minimum", func() { x23.Minimum(Ones[float64](2)) }, ErrShape, []string{"tensor: Minimum:"}},
 		{"Gt", func() { x23.Gt(Ones[float64](2)) }, ErrShape, []string{"tensor: Gt:"}},
 		{"Ne", func() { x23.Ne(Ones[float64](2)) }, ErrShape, []string{"tensor: Ne:"}},
-		{"Where", func() { Where(Ones[float64](2, 1), x23, Ones[float64](4)) }, ErrShape, []string{"tensor: Where:"}},
+		{"Where", func() { WhereTensors(Ones[float64](2, 1), x23, Ones[float64](4)) }, ErrShape, []string{"tensor: Where:"}},
 		{"AddInPlace/grows", func() { Ones[float64](3).AddInPlace(x23) }, ErrShape,
 			[]string{"tensor: AddInPlace: output with shape [3] doesn't match the broadcast shape [2 3]"}},
 		{"MulInPlace/grows", func() { Ones[float64](2, 1).MulInPlace(Ones[float64](3)) }, ErrShape,

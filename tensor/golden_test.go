@@ -71,7 +71,7 @@ func goldenTensorOps[T Float]() map[string]goldenOp[T] {
 		"Eq": binary((*Tensor[T]).Eq),
 		"Ne": binary((*Tensor[T]).Ne),
 		"Where": func(in []*Tensor[T], _ goldenParams) *Tensor[T] {
-			return Where(in[0], in[1], in[2])
+			return WhereTensors(in[0], in[1], in[2])
 		},
 
 		// Reductions.
@@ -107,8 +107,8 @@ func goldenTensorOps[T Float]() map[string]goldenOp[T] {
 		"Expand":      shape((*Tensor[T]).Expand),
 		"BroadcastTo": shape((*Tensor[T]).BroadcastTo),
 		"Contiguous":  unary((*Tensor[T]).Contiguous),
-		"Concat":      func(in []*Tensor[T], p goldenParams) *Tensor[T] { return Concat(p.Axis, in...) },
-		"Stack":       func(in []*Tensor[T], p goldenParams) *Tensor[T] { return Stack(p.Axis, in...) },
+		"Concat":      func(in []*Tensor[T], p goldenParams) *Tensor[T] { return ConcatTensors(p.Axis, in...) },
+		"Stack":       func(in []*Tensor[T], p goldenParams) *Tensor[T] { return StackTensors(p.Axis, in...) },
 	}
 }
 

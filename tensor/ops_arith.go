@@ -135,9 +135,11 @@ func pow[T Float](a, b *Value[T], rec bool) *Value[T] {
 	out = record("Pow", a.data.Pow(b.data), rec, []*Value[T]{a, b}, func(g *Value[T], create bool) []*Value[T] {
 		var da, db *Value[T]
 		if a.requiresGrad {
-			// b * a**(b-1), with the b == 0 entries forced to 0.
-			bNonZero := Const(b.data.Ne(ZerosLike(b.data)))
-			d := mul(mul(b, pow(a, addScalar(b, -1, create), create), create), bNonZero, create)
+			// b * a**(b-1), with the b == 0 entries set to 0 by where, not
+			// by multiplying with a mask: at 0**0 the product is 0*inf.
+			bZero := Const(b.data.Eq(ZerosLike(b.data)))
+			d := mul(b, pow(a, addScalar(b, -1, create), create), create)
+			d = where(bZero, Const(ZerosLike(d.data)), d, create)
 			da = unbroadcast(mul(g, d, create), a, create)
 		}
 		if b.requiresGrad {

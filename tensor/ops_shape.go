@@ -282,18 +282,17 @@ func (v *Value[T]) IndexSelect(axis int, indices []int) *Value[T] {
 // Contiguous is the method form of Contiguous.
 func (v *Value[T]) Contiguous() *Value[T] { return contiguous(v, true) }
 
-// concatValues returns xs joined along axis, a negative axis counting from
+// Concat returns xs joined along axis, a negative axis counting from
 // the end (torch.cat): the values must have the same number of dimensions
 // and the same sizes except along axis. Its data is a copy. It panics as
-// the Tensor Concat does: with ErrArgument if xs is empty, with ErrShape if
+// ConcatTensors does: with ErrArgument if xs is empty, with ErrShape if
 // the shapes do not fit or a value is 0-d, and with ErrAxis if axis is out
 // of range.
 //
 // Gradients: dx_i = slice(g, axis, o_i, o_i+n_i, 1), where n_i is x_i's
 // size along axis and o_i the sum of the sizes before it.
-//
-// TODO(rename): becomes Concat once the Tensor kernel is ConcatTensors.
-func concatValues[T Float](axis int, xs ...*Value[T]) *Value[T] { return cat(axis, xs, true) }
+
+func Concat[T Float](axis int, xs ...*Value[T]) *Value[T] { return cat(axis, xs, true) }
 
 // cat is Concat's rec form (concat is the kernel's helper).
 func cat[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
@@ -301,7 +300,7 @@ func cat[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
 	for i, x := range xs {
 		ts[i] = x.data
 	}
-	data := Concat(axis, ts...) // validates
+	data := ConcatTensors(axis, ts...) // validates
 	axis = normAxis("Concat", axis, len(data.shape))
 	inputs := slices.Clone(xs)
 	sizes := make([]int, len(xs))
@@ -321,14 +320,13 @@ func cat[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
 	})
 }
 
-// stackValues returns xs, which must all have the same shape, joined along
+// Stack returns xs, which must all have the same shape, joined along
 // a new axis in [-dims-1, dims] (torch.stack). It is the composite
 // Concat(axis, Unsqueeze(x_i, axis)...). It panics with ErrArgument if xs
 // is empty, with ErrShape if the shapes differ, and with ErrAxis if axis is
 // out of range.
-//
-// TODO(rename): becomes Stack once the Tensor kernel is StackTensors.
-func stackValues[T Float](axis int, xs ...*Value[T]) *Value[T] { return stack(axis, xs, true) }
+
+func Stack[T Float](axis int, xs ...*Value[T]) *Value[T] { return stack(axis, xs, true) }
 
 func stack[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
 	if len(xs) == 0 {

@@ -124,17 +124,17 @@ func shapeCases() []shapeCase {
 			shapeUnary(func(x *Value[float64]) *Value[float64] { return x.Contiguous() })},
 		{"Concat/three", func(r *rand.Rand) []*Value[float64] {
 			return shapeIns(shapeParam(r, 2, 1, 3), shapeParamT(r, 2, 2, 3), shapeParamS(r, 2, 2, 3, 3))
-		}, func(xs []*Value[float64]) *Value[float64] { return concatValues(1, xs...) }},
+		}, func(xs []*Value[float64]) *Value[float64] { return Concat(1, xs...) }},
 		{"Concat/negative_axis_const", func(r *rand.Rand) []*Value[float64] {
 			return shapeIns(shapeParamT(r, 3, 2), Const(Uniform(r, -1.0, 1.0, 3, 1)), shapeParam(r, 3, 4))
-		}, func(xs []*Value[float64]) *Value[float64] { return concatValues(-1, xs...) }},
+		}, func(xs []*Value[float64]) *Value[float64] { return Concat(-1, xs...) }},
 		{"Concat/single", func(r *rand.Rand) []*Value[float64] { return shapeIns(shapeParam(r, 2, 3)) },
-			func(xs []*Value[float64]) *Value[float64] { return concatValues(0, xs...) }},
+			func(xs []*Value[float64]) *Value[float64] { return Concat(0, xs...) }},
 		{"Stack/middle", func(r *rand.Rand) []*Value[float64] {
 			return shapeIns(shapeParam(r, 2, 3), shapeParamT(r, 2, 3), shapeParamS(r, 0, 2, 3))
-		}, func(xs []*Value[float64]) *Value[float64] { return stackValues(1, xs...) }},
+		}, func(xs []*Value[float64]) *Value[float64] { return Stack(1, xs...) }},
 		{"Stack/negative_axis", func(r *rand.Rand) []*Value[float64] { return shapeIns(shapeParam(r, 3), shapeParam(r, 3)) },
-			func(xs []*Value[float64]) *Value[float64] { return stackValues(-1, xs...) }},
+			func(xs []*Value[float64]) *Value[float64] { return Stack(-1, xs...) }},
 		{"Chain/views_of_views", func(r *rand.Rand) []*Value[float64] { return shapeIns(shapeParam(r, 2, 3, 4)) },
 			shapeUnary(func(x *Value[float64]) *Value[float64] {
 				return x.Reshape(4, 6).T().Slice(0, 1, 6, 2).Select(1, -1).Unsqueeze(0).Permute(1, 0).Transpose(0, 1)
@@ -344,7 +344,7 @@ func TestShapeGradientValues(t *testing.T) {
 	})
 	t.Run("Concat", func(t *testing.T) {
 		a, b := arange(2, 1), arange(2, 2)
-		y := concatValues(1, a, b) // [[a00,b00,b01],[a10,b10,b11]]
+		y := Concat(1, a, b) // [[a00,b00,b01],[a10,b10,b11]]
 		if diff := cmp.Diff([]float64{0, 0, 1, 1, 2, 3}, y.Data().ToSlice()); diff != "" {
 			t.Errorf("forward (-want +got):\n%s", diff)
 		}
@@ -358,7 +358,7 @@ func TestShapeGradientValues(t *testing.T) {
 	})
 	t.Run("Stack", func(t *testing.T) {
 		a, b := arange(2), arange(2)
-		y := stackValues(1, a, b) // [[a0,b0],[a1,b1]]
+		y := Stack(1, a, b) // [[a0,b0],[a1,b1]]
 		if !slices.Equal(y.Shape(), []int{2, 2}) {
 			t.Fatalf("shape %v; want [2 2]", y.Shape())
 		}
@@ -438,8 +438,8 @@ func TestShapeViewsShareStorage(t *testing.T) {
 		"Reshape_of_transposed": x.Transpose(0, 2).Reshape(-1),
 		"IndexSelect":           x.IndexSelect(0, []int{0, 1}),
 		"Contiguous":            x.Transpose(0, 1).Contiguous(),
-		"Concat":                concatValues(0, x),
-		"Stack":                 stackValues(0, x),
+		"Concat":                Concat(0, x),
+		"Stack":                 Stack(0, x),
 	}
 	for name, v := range copies {
 		if v.Data().SharesStorage(x.Data()) {
@@ -468,8 +468,8 @@ func TestShapeOpNames(t *testing.T) {
 		{x.Select(0, 0), "Select"},
 		{x.IndexSelect(0, []int{0}), "IndexSelect"},
 		{x.T().Contiguous(), "Contiguous"},
-		{concatValues(0, x, x), "Concat"},
-		{stackValues(0, x, x), "Concat"},
+		{Concat(0, x, x), "Concat"},
+		{Stack(0, x, x), "Concat"},
 	} {
 		if got := c.v.Op(); got != c.op {
 			t.Errorf("Op() = %q; want %q", got, c.op)
@@ -481,7 +481,7 @@ func TestShapeNoGradInputsRecordNothing(t *testing.T) {
 	x := Const(Zeros[float64](2, 3))
 	for _, v := range []*Value[float64]{
 		x.Reshape(3, 2), x.T(), x.Slice(0, 0, 1, 1), x.Select(1, 0), x.IndexSelect(0, []int{1}),
-		concatValues(0, x, x), stackValues(0, x, x), x.T().Contiguous(),
+		Concat(0, x, x), Stack(0, x, x), x.T().Contiguous(),
 	} {
 		if v.RequiresGrad() || !v.IsLeaf() {
 			t.Errorf("%s: RequiresGrad %v, IsLeaf %v; want false, true", v.describe(), v.RequiresGrad(), v.IsLeaf())
@@ -491,7 +491,7 @@ func TestShapeNoGradInputsRecordNothing(t *testing.T) {
 
 func TestShapeFloat32(t *testing.T) {
 	x := Param(New([]float32{1, 2, 3, 4, 5, 6}, 2, 3))
-	y := concatValues(0, x.T().Slice(0, 0, 3, 2).Flatten(), x.Select(0, 1).IndexSelect(0, []int{0, 0}))
+	y := Concat(0, x.T().Slice(0, 0, 3, 2).Flatten(), x.Select(0, 1).IndexSelect(0, []int{0, 0}))
 	y.BackwardWith(Const(New([]float32{1, 2, 3, 4, 5, 6}, 6)), BackwardOptions{})
 	// x.T() rows 0 and 2 are x's columns 0 and 2: [1,4] and [3,6], seeded
 	// 1..4; x[1][0] is read twice, seeded 5 and 6.
@@ -526,9 +526,9 @@ func TestShapePanics(t *testing.T) {
 	shapePanics(t, "Slice", ErrArgument, func() { x.Slice(0, 0, 2, 0) })
 	shapePanics(t, "Select", ErrIndex, func() { x.Select(1, 3) })
 	shapePanics(t, "IndexSelect", ErrIndex, func() { x.IndexSelect(0, []int{-1}) })
-	shapePanics(t, "Concat/empty", ErrArgument, func() { concatValues[float64](0) })
-	shapePanics(t, "Concat/shapes", ErrShape, func() { concatValues(0, x, x.T()) })
-	shapePanics(t, "Stack/empty", ErrArgument, func() { stackValues[float64](0) })
-	shapePanics(t, "Stack/shapes", ErrShape, func() { stackValues(0, x, x.T()) })
-	shapePanics(t, "Stack/axis", ErrAxis, func() { stackValues(3, x, x) })
+	shapePanics(t, "Concat/empty", ErrArgument, func() { Concat[float64](0) })
+	shapePanics(t, "Concat/shapes", ErrShape, func() { Concat(0, x, x.T()) })
+	shapePanics(t, "Stack/empty", ErrArgument, func() { Stack[float64](0) })
+	shapePanics(t, "Stack/shapes", ErrShape, func() { Stack(0, x, x.T()) })
+	shapePanics(t, "Stack/axis", ErrAxis, func() { Stack(3, x, x) })
 }

@@ -381,18 +381,14 @@ func logSigmoid[T Float](x *Value[T], rec bool) *Value[T] {
 	return out
 }
 
-// whereValues returns a's element where mask is nonzero and b's elsewhere
+// Where returns a's element where mask is nonzero and b's elsewhere
 // (a NaN in mask counts as nonzero), with mask, a and b broadcast together,
 // as torch.where. The mask is a constant.
 //
 // Gradients: da = g where mask, else 0; db = g where not mask, else 0; each
 // summed to its operand's shape. Saves the mask. It panics with ErrShape if
 // the three shapes do not broadcast.
-//
-// TODO(lead): this is the Value-level Where, named whereValues until the
-// Tensor kernel Where in compare.go is renamed WhereTensors; then rename it
-// Where and point whereKernel at WhereTensors.
-func whereValues[T Float](mask *Tensor[T], a, b *Value[T]) *Value[T] {
+func Where[T Float](mask *Tensor[T], a, b *Value[T]) *Value[T] {
 	return where(Const(mask), a, b, true)
 }
 
@@ -420,7 +416,7 @@ func where[T Float](mask *Value[T], a, b *Value[T], rec bool) *Value[T] {
 }
 
 // whereKernel is the one call of the tensor kernel behind Where.
-func whereKernel[T Float](mask, a, b *Tensor[T]) *Tensor[T] { return Where(mask, a, b) }
+func whereKernel[T Float](mask, a, b *Tensor[T]) *Tensor[T] { return WhereTensors(mask, a, b) }
 
 // Method forms, so that expressions read left to right.
 

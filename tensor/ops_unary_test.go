@@ -159,7 +159,7 @@ func uoCases() []uoCase {
 	// Where: the mask is a constant tensor that broadcasts with a and b.
 	whereRow := func(name string, m, a, b []int) uoCase {
 		var mask *Tensor[float64]
-		return uoCase{name, func(xs []*Value[float64]) *Value[float64] { return whereValues(mask, xs[0], xs[1]) },
+		return uoCase{name, func(xs []*Value[float64]) *Value[float64] { return Where(mask, xs[0], xs[1]) },
 			func(r *rand.Rand) []*Value[float64] {
 				mask = uoMask(r, m...)
 				return uoParams(uoIn(r, -2, 2, a...), uoIn(r, -2, 2, b...))
@@ -450,7 +450,7 @@ func TestUnaryWhere(t *testing.T) {
 	mask := New([]float64{1, 0, 1, 0, 0, 1}, 2, 3)
 	a := Param(New([]float64{10, 20, 30}))
 	b := Param(Scalar(-1.0))
-	y := whereValues(mask, a, b)
+	y := Where(mask, a, b)
 	seed := Const(New([]float64{1, 2, 3, 4, 5, 6}, 2, 3))
 	gs := Grad([]*Value[float64]{y}, []*Value[float64]{a, b}, []*Value[float64]{seed}, GradOptions{})
 	if d := cmp.Diff(y.Data().ToSlice(), []float64{10, -1, 30, -1, -1, 30}); d != "" {
@@ -575,7 +575,7 @@ func TestUnarySaves(t *testing.T) {
 		{"LogSigmoid", LogSigmoid[float64], true, false},
 		{"Maximum", func(x *Value[float64]) *Value[float64] { return Maximum(x, Const(New([]float64{0.5, 0.5}))) }, true, false},
 		{"Where", func(x *Value[float64]) *Value[float64] {
-			return whereValues(New([]float64{1, 0}), x, Const(Scalar(0.0)))
+			return Where(New([]float64{1, 0}), x, Const(Scalar(0.0)))
 		}, false, false},
 	}
 	backward := func(y *Value[float64]) (err error) {

@@ -80,11 +80,11 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 		return nil, nil
 	}
 	if fn.released {
-		return nil, fmt.Errorf("tensor: backward of %s: %w", fn.op, autograd.ErrReleased)
+		return nil, autograd.ErrReleased
 	}
 	for _, s := range fn.saved {
 		if now := s.owner.data.Version(); now != s.version {
-			return nil, &OpError{Op: "backward of " + fn.op, Err: ErrVersion, Msg: fmt.Sprintf(
+			return nil, &OpError{Op: "Backward", Err: ErrVersion, Msg: fmt.Sprintf(
 				"one of the values needed for gradient computation has been modified by an in-place operation: "+
 					"[%s %v], %s, is at version %d; expected version %d instead. "+
 					"Hint: compute a copy (Clone) before modifying it, or modify it only after backward",
@@ -103,6 +103,9 @@ func savedOwner[T Float](v *Value[T]) string {
 	}
 	return "which is the output of " + v.fn.op
 }
+
+// String names the node in the engine's errors.
+func (n *node[T]) String() string { return n.value().describe() }
 
 // Release drops the gradient rule and what it captured.
 func (n *node[T]) Release() {

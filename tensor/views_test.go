@@ -525,7 +525,7 @@ func TestConcat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("Concat/"+tt.name, func(t *testing.T) {
-			got := Concat(tt.axis, tt.ts...)
+			got := ConcatTensors(tt.axis, tt.ts...)
 			if diff := cmp.Diff(tt.shape, got.Shape()); diff != "" {
 				t.Fatalf("shape (-want +got):\n%s", diff)
 			}
@@ -540,13 +540,13 @@ func TestConcat(t *testing.T) {
 		for i, f := range fs {
 			ts[i] = f.t
 		}
-		got := Concat(1, ts...)
+		got := ConcatTensors(1, ts...)
 		vwCheck(t, got, []int{2, 3 * len(ts), 4}, func(idx []int) float64 {
 			return ts[idx[1]/3].At(idx[0], idx[1]%3, idx[2])
 		})
 	})
 	t.Run("Concat/float32", func(t *testing.T) {
-		got := Concat(0, New([]float32{1}), New([]float32{2, 3}))
+		got := ConcatTensors(0, New([]float32{1}), New([]float32{2, 3}))
 		if diff := cmp.Diff([]float32{1, 2, 3}, got.ToSlice()); diff != "" {
 			t.Errorf("elements (-want +got):\n%s", diff)
 		}
@@ -571,7 +571,7 @@ func TestStack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run("Stack/"+tt.name, func(t *testing.T) {
-			got := Stack(tt.axis, tt.ts...)
+			got := StackTensors(tt.axis, tt.ts...)
 			if diff := cmp.Diff(tt.shape, got.Shape()); diff != "" {
 				t.Fatalf("shape (-want +got):\n%s", diff)
 			}
@@ -785,14 +785,14 @@ func TestViewsErrors(t *testing.T) {
 		{"Expand/negative", ErrArgument, func() { x.Expand(-2, 3) }},
 		{"BroadcastTo/keep", ErrArgument, func() { x.BroadcastTo(-1, 3) }},
 		{"BroadcastTo/size", ErrShape, func() { x.BroadcastTo(3, 3) }},
-		{"Concat/empty", ErrArgument, func() { Concat[float64](0) }},
-		{"Concat/sizes", ErrShape, func() { Concat(0, x, Zeros[float64](1, 2)) }},
-		{"Concat/dims", ErrShape, func() { Concat(0, x, Zeros[float64](3)) }},
-		{"Concat/scalar", ErrShape, func() { Concat(0, Scalar(1.0), Scalar(2.0)) }},
-		{"Concat/axis", ErrAxis, func() { Concat(2, x, x) }},
-		{"Stack/empty", ErrArgument, func() { Stack[float64](0) }},
-		{"Stack/shapes", ErrShape, func() { Stack(0, x, x.T()) }},
-		{"Stack/axis", ErrAxis, func() { Stack(3, x, x) }},
+		{"Concat/empty", ErrArgument, func() { ConcatTensors[float64](0) }},
+		{"Concat/sizes", ErrShape, func() { ConcatTensors(0, x, Zeros[float64](1, 2)) }},
+		{"Concat/dims", ErrShape, func() { ConcatTensors(0, x, Zeros[float64](3)) }},
+		{"Concat/scalar", ErrShape, func() { ConcatTensors(0, Scalar(1.0), Scalar(2.0)) }},
+		{"Concat/axis", ErrAxis, func() { ConcatTensors(2, x, x) }},
+		{"Stack/empty", ErrArgument, func() { StackTensors[float64](0) }},
+		{"Stack/shapes", ErrShape, func() { StackTensors(0, x, x.T()) }},
+		{"Stack/axis", ErrAxis, func() { StackTensors(3, x, x) }},
 		{"CopyFrom/shape", ErrShape, func() { x.CopyFrom(Zeros[float64](2, 2)) }},
 		{"CopyFrom/bigger", ErrShape, func() { Zeros[float64](3).CopyFrom(x) }},
 		{"CopyFrom/expanded", ErrArgument, func() { Zeros[float64](1, 3).Expand(2, 3).CopyFrom(x) }},
@@ -897,7 +897,7 @@ func FuzzViews(f *testing.F) {
 			}
 			start = stop
 		}
-		cat := Concat(axis-n, pieces...)
+		cat := ConcatTensors(axis-n, pieces...)
 		if diff := cmp.Diff(want, vwRowMajor(cat)); diff != "" || !slices.Equal(cat.Shape(), shape) {
 			t.Fatalf("Concat of %d slices along %d of shape %v: got shape %v, elements (-want +got):\n%s", len(pieces), axis, shape, cat.Shape(), diff)
 		}
@@ -923,7 +923,7 @@ func BenchmarkConcat(b *testing.B) {
 				ts := []*Tensor[float32]{Zeros[float32](n, n), Zeros[float32](n, n), Zeros[float32](n, n), Zeros[float32](n, n)}
 				b.ReportAllocs()
 				for b.Loop() {
-					Concat(axis, ts...)
+					ConcatTensors(axis, ts...)
 				}
 			})
 		}
