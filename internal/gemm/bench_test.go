@@ -1,0 +1,58 @@
+package gemm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// BenchmarkGemm measures square products C = A*B on one goroutine and on
+// two, in GFLOP/s (2n³ floating-point operations per product).
+// docs/benchmarks.md compares these numbers with PyTorch's on the same
+// machine.
+func BenchmarkGemm(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		for _, n := range []int{64, 128, 256, 512, 1024} {
+			b.Run(fmt.Sprintf("float32/threads=%d/n=%d", threads, n), func(b *testing.B) { benchGemm[float32](b, activeArch[float32](), threads, n) })
+			b.Run(fmt.Sprintf("float64/threads=%d/n=%d", threads, n), func(b *testing.B) { benchGemm[float64](b, activeArch[float64](), threads, n) })
+		}
+	}
+}
+
+// BenchmarkGemmGo measures the portable kernel, which runs with the
+// purego build tag and on CPUs without AVX2 and FMA.
+func BenchmarkGemmGo(b *testing.B) {
+	for _, n := range []int{64, 256, 1024} {
+		b.Run(fmt.Sprintf("float32/threads=1/n=%d", n), func(b *testing.B) { benchGemm[float32](b, goArch[float32](), 1, n) })
+		b.Run(fmt.Sprintf("float64/threads=1/n=%d", n), func(b *testing.B) { benchGemm[float64](b, goArch[float64](), 1, n) })
+	}
+}
+
+// BenchmarkGemmTrans measures the transposed operands that the backward
+// pass of a matrix product multiplies with.
+func BenchmarkGemmTrans(b *testing.B) {
+	for _, tr := range [][2]bool{{false, true}, {true, false}, {true, true}} {
+		b.Run(fmt.Sprintf("float32/tA=%v/tB=%v/n=512", tr[0], tr[1]), func(b *testing.B) {
+			defer SetThreads(SetThreads(1))
+			const n = 512
+			rng := rand.New(rand.NewPCG(3, 4))
+			x, y, c := randSlice[float32](rng, n*n), randSlice[float32](rng, n*n), make([]float32, n*n)
+			b.ReportAllocs()
+			for b.Loop() {
+				Gemm(tr[0], tr[1], n, n, n, 1, x, n, y, n, 0, c, n)
+			}
+			b.ReportMetric(2*n*n*n*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func benchGemm[T float32 | float64](b *testing.B, ar *arch[T], threads, n int) {
+	defer SetThreads(SetThreads(threads))
+	rng := rand.New(rand.NewPCG(3, 4))
+	x, y, c := randSlice[T](rng, n*n), randSlice[T](rng, n*n), make([]T, n*n)
+	b.ReportAllocs()
+	for b.Loop() {
+		gemm(ar, false, false, n, n, n, 1, x, n, y, n, 0, c, n)
+	}
+	b.ReportMetric(2*float64(n)*float64(n)*float64(n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
