@@ -99,7 +99,7 @@ func Uniform[T tensor.Float](rng *rand.Rand, t *tensor.Tensor[T], lo, hi T) *ten
 	if !(l <= h) || math.IsInf(l, 0) || math.IsInf(h, 0) {
 		panic(nnError(tensor.ErrArgument, "Uniform", "expects a finite range lo <= hi, but got lo=%v, hi=%v", lo, hi))
 	}
-	return fill(rng, t, func(r *rand.Rand) T { return T(l + (h-l)*r.Float64()) })
+	return initFill(rng, t, func(r *rand.Rand) T { return T(l + (h-l)*r.Float64()) })
 }
 
 // Normal fills t with values drawn from the normal distribution
@@ -110,7 +110,7 @@ func Normal[T tensor.Float](rng *rand.Rand, t *tensor.Tensor[T], mean, std T) *t
 	if !(s >= 0) || math.IsInf(s, 0) {
 		panic(nnError(tensor.ErrArgument, "Normal", "expects a finite std >= 0, but got std=%v", std))
 	}
-	return fill(rng, t, func(r *rand.Rand) T { return T(m + s*r.NormFloat64()) })
+	return initFill(rng, t, func(r *rand.Rand) T { return T(m + s*r.NormFloat64()) })
 }
 
 // XavierUniform fills t from U(-a, a) with a = gain*√(6/(fanIn+fanOut))
@@ -205,9 +205,9 @@ func Constant[T tensor.Float](t *tensor.Tensor[T], v T) *tensor.Tensor[T] {
 	return t
 }
 
-// fill overwrites every element of t, in row-major order, with a value
+// initFill overwrites every element of t, in row-major order, with a value
 // from draw, and bumps t's version once.
-func fill[T tensor.Float](rng *rand.Rand, t *tensor.Tensor[T], draw func(*rand.Rand) T) *tensor.Tensor[T] {
+func initFill[T tensor.Float](rng *rand.Rand, t *tensor.Tensor[T], draw func(*rand.Rand) T) *tensor.Tensor[T] {
 	if t.Size() == 0 {
 		return t
 	}

@@ -20,8 +20,8 @@ import (
 // deviations are torch.nn.init's formulas written out here, not computed
 // by the code under test.
 
-// sampleStats returns the mean and the standard deviation (with n-1) of xs.
-func sampleStats[T tensor.Float](xs []T) (mean, std float64) {
+// initSampleStats returns the mean and the standard deviation (with n-1) of xs.
+func initSampleStats[T tensor.Float](xs []T) (mean, std float64) {
 	for _, x := range xs {
 		mean += float64(x)
 	}
@@ -33,13 +33,13 @@ func sampleStats[T tensor.Float](xs []T) (mean, std float64) {
 	return mean, math.Sqrt(std / float64(len(xs)-1))
 }
 
-// checkStats checks the sample mean and standard deviation of xs against
+// checkInitStats checks the sample mean and standard deviation of xs against
 // a distribution with the given mean, std and kurtosis, within five
 // standard errors.
-func checkStats[T tensor.Float](t *testing.T, name string, xs []T, mean, std, kurtosis float64) {
+func checkInitStats[T tensor.Float](t *testing.T, name string, xs []T, mean, std, kurtosis float64) {
 	t.Helper()
 	n := float64(len(xs))
-	gotMean, gotStd := sampleStats(xs)
+	gotMean, gotStd := initSampleStats(xs)
 	if d := math.Abs(gotMean - mean); d > 5*std/math.Sqrt(n) {
 		t.Errorf("%s: sample mean %v, want %v ± %v", name, gotMean, mean, 5*std/math.Sqrt(n))
 	}
@@ -50,22 +50,22 @@ func checkStats[T tensor.Float](t *testing.T, name string, xs []T, mean, std, ku
 	}
 }
 
-// checkUniform checks that xs lie in [lo, hi] and look like draws from
+// checkInitUniform checks that xs lie in [lo, hi] and look like draws from
 // U(lo, hi) (standard deviation (hi-lo)/√12, kurtosis 9/5).
-func checkUniform[T tensor.Float](t *testing.T, name string, xs []T, lo, hi float64) {
+func checkInitUniform[T tensor.Float](t *testing.T, name string, xs []T, lo, hi float64) {
 	t.Helper()
 	for i, x := range xs {
 		if v := float64(x); v < float64(T(lo)) || v > float64(T(hi)) {
 			t.Fatalf("%s[%d] = %v, outside [%v, %v]", name, i, v, lo, hi)
 		}
 	}
-	checkStats(t, name, xs, (lo+hi)/2, (hi-lo)/math.Sqrt(12), 1.8)
+	checkInitStats(t, name, xs, (lo+hi)/2, (hi-lo)/math.Sqrt(12), 1.8)
 }
 
-// checkNormal checks that xs look like draws from N(mean, std²).
-func checkNormal[T tensor.Float](t *testing.T, name string, xs []T, mean, std float64) {
+// checkInitNormal checks that xs look like draws from N(mean, std²).
+func checkInitNormal[T tensor.Float](t *testing.T, name string, xs []T, mean, std float64) {
 	t.Helper()
-	checkStats(t, name, xs, mean, std, 3)
+	checkInitStats(t, name, xs, mean, std, 3)
 }
 
 func TestGain(t *testing.T) {
@@ -91,7 +91,7 @@ func TestGain(t *testing.T) {
 			}
 		})
 	}
-	wantPanic(t, func() { nn.Gain("selu", 0) }, tensor.ErrArgument, "nn: Gain: ", `"selu"`)
+	wantLayerPanic(t, func() { nn.Gain("selu", 0) }, tensor.ErrArgument, "nn: Gain: ", `"selu"`)
 }
 
 func TestFans(t *testing.T) {
@@ -113,7 +113,7 @@ func TestFans(t *testing.T) {
 			}
 		})
 	}
-	wantPanic(t, func() { nn.Fans([]int{7}) }, tensor.ErrShape, "nn: Fans: ", "[7]", "fewer than 2 dimensions")
+	wantLayerPanic(t, func() { nn.Fans([]int{7}) }, tensor.ErrShape, "nn: Fans: ", "[7]", "fewer than 2 dimensions")
 }
 
 func TestInitDistributions(t *testing.T) {
@@ -179,9 +179,9 @@ func TestInitDistributions(t *testing.T) {
 				t.Errorf("version still %d after initialising in place", v0)
 			}
 			if tt.uniform {
-				checkUniform(t, tt.name, x.Flat(), tt.lo, tt.hi)
+				checkInitUniform(t, tt.name, x.Flat(), tt.lo, tt.hi)
 			} else {
-				checkNormal(t, tt.name, x.Flat(), tt.mean, tt.std)
+				checkInitNormal(t, tt.name, x.Flat(), tt.mean, tt.std)
 			}
 		})
 	}
@@ -190,9 +190,9 @@ func TestInitDistributions(t *testing.T) {
 func TestInitFloat32(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	w := nn.XavierUniform(rng, tensor.Zeros[float32](40, 60), 1)
-	checkUniform(t, "XavierUniform", w.Flat(), -math.Sqrt(0.06), math.Sqrt(0.06))
+	checkInitUniform(t, "XavierUniform", w.Flat(), -math.Sqrt(0.06), math.Sqrt(0.06))
 	n := nn.KaimingNormal(rng, tensor.Zeros[float32](40, 60), 0, nn.FanIn, nn.NonlinearityReLU)
-	checkNormal(t, "KaimingNormal", n.Flat(), 0, math.Sqrt(2.0/60))
+	checkInitNormal(t, "KaimingNormal", n.Flat(), 0, math.Sqrt(2.0/60))
 }
 
 // TestInitView initialises a non-contiguous view: the elements it covers
@@ -221,7 +221,7 @@ func TestInitView(t *testing.T) {
 	if covered != 300 || untouched != 300 {
 		t.Errorf("covered %d, untouched %d, want 300, 300", covered, untouched)
 	}
-	checkUniform(t, "view", view.Contiguous().Flat(), -1, 1)
+	checkInitUniform(t, "view", view.Contiguous().Flat(), -1, 1)
 }
 
 func TestInitConstants(t *testing.T) {
@@ -296,7 +296,7 @@ func TestInitPanics(t *testing.T) {
 		{"KaimingUniform_bad_nonlinearity", func() { nn.KaimingUniform(rng, mat, 0, nn.FanIn, "swish") }, tensor.ErrArgument, "nn: Gain: ", []string{`"swish"`}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantPanic(t, tt.f, tt.sentinel, tt.prefix, tt.parts...) })
+		t.Run(tt.name, func(t *testing.T) { wantLayerPanic(t, tt.f, tt.sentinel, tt.prefix, tt.parts...) })
 	}
 }
 

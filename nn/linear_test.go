@@ -110,9 +110,9 @@ func loadLayerGolden(t *testing.T) layerGoldenFile {
 	return g
 }
 
-// goldenTensor converts a golden tensor to T (float32 rounds each float64
+// layerGoldenTensorOf converts a golden tensor to T (float32 rounds each float64
 // to nearest, as torch's .float() does).
-func goldenTensor[T tensor.Float](g layerGoldenTensor) *tensor.Tensor[T] {
+func layerGoldenTensorOf[T tensor.Float](g layerGoldenTensor) *tensor.Tensor[T] {
 	data := make([]T, len(g.Data))
 	for i, v := range g.Data {
 		data[i] = T(v)
@@ -183,38 +183,38 @@ func checkLayerGolden[T tensor.Float](t *testing.T, c layerGoldenCase, dtype str
 		t.Fatalf("NamedParams names differ from torch's named_parameters() (-got +want):\n%s", diff)
 	}
 	for i, p := range c.Params {
-		named[i].Value.Data().CopyFrom(goldenTensor[T](p.layerGoldenTensor))
+		named[i].Value.Data().CopyFrom(layerGoldenTensorOf[T](p.layerGoldenTensor))
 	}
 
-	x := tensor.Param(goldenTensor[T](c.X))
+	x := tensor.Param(layerGoldenTensorOf[T](c.X))
 	out := m.Forward(x)
 	tol := layerGoldenTol[dtype]
-	checkClose(t, "out", out.Data(), c.Out[dtype], tol, c.SignedZeros)
+	checkLayerClose(t, "out", out.Data(), c.Out[dtype], tol, c.SignedZeros)
 
-	out.BackwardWith(tensor.Const(goldenTensor[T](c.Seed)), tensor.BackwardOptions{})
+	out.BackwardWith(tensor.Const(layerGoldenTensorOf[T](c.Seed)), tensor.BackwardOptions{})
 	grads := c.Grads[dtype]
 	if len(grads) != len(named)+1 {
 		t.Fatalf("golden case has %d gradients, want %d (x and each parameter)", len(grads), len(named)+1)
 	}
-	checkGrad(t, "x", x, grads["x"], tol)
+	checkLayerGrad(t, "x", x, grads["x"], tol)
 	for _, p := range named {
-		checkGrad(t, p.Name, p.Value, grads[p.Name], tol)
+		checkLayerGrad(t, p.Name, p.Value, grads[p.Name], tol)
 	}
 }
 
-func checkGrad[T tensor.Float](t *testing.T, name string, v *tensor.Value[T], want layerGoldenTensor, tol float64) {
+func checkLayerGrad[T tensor.Float](t *testing.T, name string, v *tensor.Value[T], want layerGoldenTensor, tol float64) {
 	t.Helper()
 	if v.Grad() == nil {
 		t.Errorf("grad %s is nil, want shape %v", name, want.Shape)
 		return
 	}
-	checkClose(t, "grad "+name, v.Grad().Data(), want, tol, false)
+	checkLayerClose(t, "grad "+name, v.Grad().Data(), want, tol, false)
 }
 
-// checkClose compares got with want elementwise: NaN matches NaN,
+// checkLayerClose compares got with want elementwise: NaN matches NaN,
 // infinities match exactly, finite values within tol*|want| + tol*max|want|,
 // and, with signedZeros, a zero must have want's sign.
-func checkClose[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], want layerGoldenTensor, tol float64, signedZeros bool) {
+func checkLayerClose[T tensor.Float](t *testing.T, what string, got *tensor.Tensor[T], want layerGoldenTensor, tol float64, signedZeros bool) {
 	t.Helper()
 	if diff := cmp.Diff(got.Shape(), want.Shape); diff != "" {
 		t.Errorf("%s: shape differs (-got +want):\n%s", what, diff)
@@ -327,7 +327,7 @@ func TestLinearSavesOperands(t *testing.T) {
 	x := tensor.Param(tensor.Ones[float64](4, 3))
 	y := tensor.Sum(l.Forward(x))
 	l.Weight.Data().MulScalarInPlace(2)
-	err := recoverErr(t, y.Backward)
+	err := layerPanicOf(t, y.Backward)
 	if !errors.Is(err, tensor.ErrVersion) {
 		t.Errorf("backward after changing the weight: panic %v, want one wrapping ErrVersion", err)
 	}
@@ -358,9 +358,9 @@ func TestLinearForwardShapes(t *testing.T) {
 	}
 }
 
-// recoverErr runs f and returns the error it panicked with (nil if it did
+// layerPanicOf runs f and returns the error it panicked with (nil if it did
 // not panic; a non-error panic fails the test).
-func recoverErr(t *testing.T, f func()) (err error) {
+func layerPanicOf(t *testing.T, f func()) (err error) {
 	t.Helper()
 	defer func() {
 		r := recover()
@@ -377,11 +377,11 @@ func recoverErr(t *testing.T, f func()) (err error) {
 	return nil
 }
 
-// wantPanic checks that f panics with an error wrapping sentinel whose
+// wantLayerPanic checks that f panics with an error wrapping sentinel whose
 // message starts with prefix and contains each of parts.
-func wantPanic(t *testing.T, f func(), sentinel error, prefix string, parts ...string) {
+func wantLayerPanic(t *testing.T, f func(), sentinel error, prefix string, parts ...string) {
 	t.Helper()
-	err := recoverErr(t, f)
+	err := layerPanicOf(t, f)
 	if err == nil {
 		t.Fatalf("no panic, want one wrapping %v", sentinel)
 	}
@@ -428,7 +428,7 @@ func TestLinearPanics(t *testing.T) {
 			tensor.ErrArgument, "nn: NewLinear: ", []string{"out=-2"}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantPanic(t, tt.f, tt.sentinel, tt.prefix, tt.parts...) })
+		t.Run(tt.name, func(t *testing.T) { wantLayerPanic(t, tt.f, tt.sentinel, tt.prefix, tt.parts...) })
 	}
 }
 
@@ -458,9 +458,9 @@ func TestNewLinearInit(t *testing.T) {
 			if l.In() != tt.in || l.Out() != tt.out {
 				t.Errorf("In(), Out() = %d, %d, want %d, %d", l.In(), l.Out(), tt.in, tt.out)
 			}
-			checkUniform(t, "weight", l.Weight.Data().Flat(), -tt.bound, tt.bound)
+			checkInitUniform(t, "weight", l.Weight.Data().Flat(), -tt.bound, tt.bound)
 			if tt.out >= 50 {
-				checkUniform(t, "bias", l.Bias.Data().Flat(), -tt.bound, tt.bound)
+				checkInitUniform(t, "bias", l.Bias.Data().Flat(), -tt.bound, tt.bound)
 			}
 		})
 	}

@@ -2,13 +2,12 @@ package nn
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/chainrule/chainrule/tensor"
 )
 
-// This file holds what every loss shares (Reduction, validation, the panic
-// value) and the losses that are plain compositions of tensor ops: MSE, L1
+// This file holds what every loss shares (Reduction, argument checks)
+// and the losses that are plain compositions of tensor ops: MSE, L1
 // and Huber. They have no backward of their own. The losses whose stable or
 // fast form needs a primitive are in loss_bce.go (BCE, BCEWithLogits) and
 // loss_ce.go (NLL, CrossEntropy, CrossEntropyProbs).
@@ -56,7 +55,7 @@ func checkReduction(op string, red Reduction) {
 // checkSameShape panics unless target has input's shape, with PyTorch's
 // words.
 func checkSameShape[T tensor.Float](op string, input, target *tensor.Value[T]) {
-	if !slices.Equal(input.Shape(), target.Shape()) {
+	if !sameShape(input.Shape(), target.Shape()) {
 		panic(nnError(tensor.ErrShape, op,
 			"using a target size (%v) that is different to the input size (%v); please ensure they have the same size",
 			target.Shape(), input.Shape()))
@@ -67,7 +66,7 @@ func checkSameShape[T tensor.Float](op string, input, target *tensor.Value[T]) {
 // changing it.
 func checkBroadcastsTo(op, what string, a, shape []int) {
 	got, err := tensor.BroadcastShapes(a, shape)
-	if err != nil || !slices.Equal(got, shape) {
+	if err != nil || !sameShape(got, shape) {
 		panic(nnError(tensor.ErrShape, op, "%s of shape %v does not broadcast to the input shape %v", what, a, shape))
 	}
 }

@@ -17,7 +17,7 @@ import (
 // Freeze, Sequential, Dropout's training mode, and concurrent forward
 // passes over one shared model.
 
-// testNet is a custom module as a user would write one: an own parameter,
+// layerNet is a custom module as a user would write one: an own parameter,
 // two Linear layers and a Sequential of blocks, like
 //
 //	class Net(nn.Module):
@@ -25,14 +25,14 @@ import (
 //	        self.scale = nn.Parameter(...)
 //	        self.fc1, self.fc2 = nn.Linear(3, 4), nn.Linear(4, 2)
 //	        self.blocks = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 2, bias=False))
-type testNet struct {
+type layerNet struct {
 	scale    *tensor.Value[float64]
 	fc1, fc2 *nn.Linear[float64]
 	blocks   *nn.Sequential[float64]
 }
 
-func newTestNet(rng *rand.Rand) *testNet {
-	return &testNet{
+func newLayerNet(rng *rand.Rand) *layerNet {
+	return &layerNet{
 		scale: tensor.Param(tensor.Ones[float64](2)),
 		fc1:   nn.NewLinear[float64](rng, 3, 4, true),
 		fc2:   nn.NewLinear[float64](rng, 4, 2, true),
@@ -44,34 +44,34 @@ func newTestNet(rng *rand.Rand) *testNet {
 	}
 }
 
-func (n *testNet) Forward(x *tensor.Value[float64]) *tensor.Value[float64] {
+func (n *layerNet) Forward(x *tensor.Value[float64]) *tensor.Value[float64] {
 	h := tensor.Tanh(n.fc1.Forward(x))
 	return n.blocks.Forward(tensor.Mul(n.fc2.Forward(h), n.scale))
 }
 
-func (n *testNet) OwnParams() []nn.Param[float64] {
+func (n *layerNet) OwnParams() []nn.Param[float64] {
 	return []nn.Param[float64]{{Name: "scale", Value: n.scale}}
 }
 
-func (n *testNet) Children() []nn.Child[float64] {
+func (n *layerNet) Children() []nn.Child[float64] {
 	return []nn.Child[float64]{{Name: "fc1", Module: n.fc1}, {Name: "fc2", Module: n.fc2}, {Name: "blocks", Module: n.blocks}}
 }
 
-// tiedNet registers one Linear twice ("enc" and "dec") and ties the
+// layerTiedNet registers one Linear twice ("enc" and "dec") and ties the
 // weight of a third ("out") to it, as weight tying in a language model.
-type tiedNet struct {
+type layerTiedNet struct {
 	enc, out *nn.Linear[float64]
 }
 
-func (n *tiedNet) Forward(x *tensor.Value[float64]) *tensor.Value[float64] {
+func (n *layerTiedNet) Forward(x *tensor.Value[float64]) *tensor.Value[float64] {
 	return n.out.Forward(n.enc.Forward(n.enc.Forward(x)))
 }
-func (n *tiedNet) OwnParams() []nn.Param[float64] { return nil }
-func (n *tiedNet) Children() []nn.Child[float64] {
+func (n *layerTiedNet) OwnParams() []nn.Param[float64] { return nil }
+func (n *layerTiedNet) Children() []nn.Child[float64] {
 	return []nn.Child[float64]{{Name: "enc", Module: n.enc}, {Name: "dec", Module: n.enc}, {Name: "out", Module: n.out}}
 }
 
-func paramNames[T tensor.Float](m nn.Module[T]) []string {
+func layerParamNames[T tensor.Float](m nn.Module[T]) []string {
 	var names []string
 	for _, p := range nn.NamedParams(m) {
 		names = append(names, p.Name)
@@ -99,7 +99,7 @@ func TestNamedParams(t *testing.T) {
 		},
 		{
 			name: "custom_nested",
-			m:    newTestNet(rng),
+			m:    newLayerNet(rng),
 			want: []string{"scale", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias",
 				"blocks.0.weight", "blocks.0.bias", "blocks.2.weight"},
 		},
@@ -107,7 +107,7 @@ func TestNamedParams(t *testing.T) {
 			// A shared module and a shared weight are listed once, under
 			// their first names, as named_parameters() does.
 			name: "shared",
-			m:    &tiedNet{enc: enc, out: out},
+			m:    &layerTiedNet{enc: enc, out: out},
 			want: []string{"enc.weight", "enc.bias", "out.bias"},
 		},
 		{
@@ -123,7 +123,7 @@ func TestNamedParams(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(paramNames(tt.m), tt.want); diff != "" {
+			if diff := cmp.Diff(layerParamNames(tt.m), tt.want); diff != "" {
 				t.Errorf("NamedParams names (-got +want):\n%s", diff)
 			}
 			named, params := nn.NamedParams(tt.m), nn.Params(tt.m)
@@ -187,7 +187,7 @@ func TestSequential(t *testing.T) {
 		}
 	})
 	t.Run("nil_module", func(t *testing.T) {
-		wantPanic(t, func() { nn.NewSequential[float64](nn.ReLU[float64]{}, nil) },
+		wantLayerPanic(t, func() { nn.NewSequential[float64](nn.ReLU[float64]{}, nil) },
 			tensor.ErrArgument, "nn: NewSequential: ", "module 1 is nil")
 	})
 }
@@ -220,7 +220,7 @@ func TestSetTrainingReachesDropout(t *testing.T) {
 	d0 := nn.NewDropout[float64](rng, 0.5)
 	d1 := nn.NewDropout[float64](rng, 0.5)
 	d2 := nn.NewDropout[float64](rng, 0.5)
-	net := newTestNet(rng)
+	net := newLayerNet(rng)
 	net.blocks.Layers = append(net.blocks.Layers, d2)
 	m := nn.NewSequential[float64](d0, nn.NewSequential[float64](d1, nn.Tanh[float64]{}), net)
 	drops := []*nn.Dropout[float64]{d0, d1, d2}
@@ -390,11 +390,11 @@ func TestDropoutPanics(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantPanic(t, tt.f, tensor.ErrArgument, "nn: Dropout: ", tt.parts...)
+			wantLayerPanic(t, tt.f, tensor.ErrArgument, "nn: Dropout: ", tt.parts...)
 		})
 	}
 	t.Run("nil_rng", func(t *testing.T) {
-		wantPanic(t, func() { nn.NewDropout[float64](nil, 0.5) }, tensor.ErrArgument, "nn: NewDropout: ", "nil")
+		wantLayerPanic(t, func() { nn.NewDropout[float64](nil, 0.5) }, tensor.ErrArgument, "nn: NewDropout: ", "nil")
 	})
 }
 

@@ -37,7 +37,7 @@ here from torch 1.13 ops exactly as 2.x builds it:
 
 File format (read by nn/loss_test.go). Floats are strings ("inf", "-inf",
 "nan" survive JSON), as in testdata/gen_tensor_golden.py, whose helpers
-(Rand, enc, f32_agrees) this script imports.
+(Rand, enc) this script imports.
 
     {"generator", "torch_version", "cases": [case, ...]}
     case   = {"name", "loss", "params", "inputs": {name: input}, "target",
@@ -78,7 +78,6 @@ import json
 import math
 import os
 import sys
-import zlib
 
 import torch
 import torch.nn.functional as F
@@ -91,8 +90,6 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "nn_los
 # Must agree with lossTol32 in nn/loss_test.go.
 F32_TOL = 2e-6
 
-INF = math.inf
-NAN = math.nan
 F64 = torch.float64
 F32 = torch.float32
 

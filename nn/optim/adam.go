@@ -163,11 +163,13 @@ func (o *Adam[T]) Step() {
 
 			g := flatGrad(p)
 			x, tmp := flatParam(p.Data())
-			m := ps.bufs[adamExpAvg].Flat()
-			v := ps.bufs[adamExpAvgSq].Flat()
+			// Slicing to len(x) once spares a bounds check per element.
+			g = g[:len(x)]
+			m := ps.bufs[adamExpAvg].Flat()[:len(x)]
+			v := ps.bufs[adamExpAvgSq].Flat()[:len(x)]
 			var vmax []T
 			if ams {
-				vmax = ps.bufs[adamMaxExpAvgSq].Flat()
+				vmax = ps.bufs[adamMaxExpAvgSq].Flat()[:len(x)]
 			}
 			// Explicit conversions T(a*b) round each product, so that no
 			// platform fuses it into the following sum; the order of the

@@ -133,13 +133,15 @@ func (o *RMSProp[T]) Step() {
 			ps.step++
 			g := flatGrad(p)
 			x, tmp := flatParam(p.Data())
-			s := ps.bufs[rmsSquareAvg].Flat()
+			// Slicing to len(x) once spares a bounds check per element.
+			g = g[:len(x)]
+			s := ps.bufs[rmsSquareAvg].Flat()[:len(x)]
 			var buf, a []T
 			if mom > 0 {
-				buf = ps.bufs[rmsMomentum].Flat()
+				buf = ps.bufs[rmsMomentum].Flat()[:len(x)]
 			}
 			if centered {
-				a = ps.bufs[rmsGradAvg].Flat()
+				a = ps.bufs[rmsGradAvg].Flat()[:len(x)]
 			}
 			// Explicit conversions T(a*b) round each product, so that no
 			// platform fuses it into the following sum; the order of the

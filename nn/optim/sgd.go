@@ -99,8 +99,13 @@ func (o *SGD[T]) Step() {
 			if p.Grad() == nil {
 				continue
 			}
-			g := flatGrad(p)
+			if mom == 0 && wd == 0 && !maximize {
+				// Plain descent is package tensor's axpy kernel.
+				p.Data().AddScaledInPlace(negLR, p.Grad().Data())
+				continue
+			}
 			x, tmp := flatParam(p.Data())
+			g := flatGrad(p)[:len(x)] // one bounds check, not one per element
 			var buf []T
 			first := false
 			if mom != 0 {
@@ -109,7 +114,7 @@ func (o *SGD[T]) Step() {
 					ps.bufs[sgdMomentum] = tensor.Zeros[T](p.Shape()...)
 					first = true
 				}
-				buf = ps.bufs[sgdMomentum].Flat()
+				buf = ps.bufs[sgdMomentum].Flat()[:len(x)]
 			}
 			// Explicit conversions T(a*b) round each product, so that no
 			// platform fuses it into the following sum.
