@@ -41,7 +41,8 @@
 // read and change a group's learning rate; the schedulers (StepLR,
 // CosineAnnealingLR, LinearWarmup) drive them through the LRGroups
 // interface and compute PyTorch's recursive ("chainable") form, so their
-// rates match PyTorch's to the last bits and two schedulers stepped
+// rates match PyTorch's (bit for bit, except for the last bits of a cosine,
+// where Go's math.Cos and C's cos may differ) and two schedulers stepped
 // together compose as in PyTorch.
 //
 // # State and checkpoints
