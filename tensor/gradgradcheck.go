@@ -42,7 +42,7 @@ func GradGradCheck(f func(xs []*Value[float64]) *Value[float64], inputs, gradOut
 			if !ok {
 				panic(p)
 			}
-			err = &gradGradError{msg: ErrGradCheck.Error() + ": " + strings.TrimPrefix(e.Error(), "tensor: "), errs: []error{ErrGradCheck, e}}
+			err = &gradGradError{msg: ErrGradCheck.Error() + ": " + strings.TrimPrefix(strings.TrimPrefix(e.Error(), "tensor: "), "GradGradCheck: "), errs: []error{ErrGradCheck, e}}
 		}
 	}()
 	var diff []int
@@ -95,7 +95,9 @@ func GradGradCheck(f func(xs []*Value[float64]) *Value[float64], inputs, gradOut
 	}
 	all := append(inputs[:n:n], seed)
 	if err := GradCheck(grads, all, opts); err != nil {
-		return &gradGradError{msg: strings.TrimPrefix(err.Error(), "tensor: GradCheck: "), errs: []error{err}}
+		msg := strings.TrimPrefix(err.Error(), "tensor: GradCheck: ") + fmt.Sprintf(
+			"\n(inputs 0 to %d are f's, input %d is the seed; output elements run over the gradients of f's inputs, flattened and concatenated)", n-1, n)
+		return &gradGradError{msg: msg, errs: []error{err}}
 	}
 	return nil
 }

@@ -171,7 +171,7 @@ func ggCases() []ggCase {
 		one("SumTo", func(x *Value[float64]) *Value[float64] { return Square(SumTo(x, 1, 3)) }, draw(2, 2, 3)),
 		one("SumTo/transposed", func(x *Value[float64]) *Value[float64] { return Square(SumTo(x, 2, 1)) }, transposed(2, 3)),
 		one("BroadcastTo", func(x *Value[float64]) *Value[float64] {
-			return Mul(BroadcastTo(x, 2, 3), Const(ggDraw(ggRNG(), -1, 1, nil, 2, 3)))
+			return Mul(Square(BroadcastTo(x, 2, 3)), Const(ggDraw(ggRNG(), -1, 1, nil, 2, 3)))
 		}, draw(3)),
 		one("Expand", func(x *Value[float64]) *Value[float64] { return Square(Expand(x, 2, -1, 3)) }, draw(4, 1)),
 	)
@@ -394,6 +394,7 @@ func TestGradGradCheckCatches(t *testing.T) {
 			if err == nil {
 				t.Fatal("GradGradCheck passed; want it to fail")
 			}
+			t.Logf("error: %v", err)
 			for _, want := range tt.wants {
 				if !errors.Is(err, want) {
 					t.Errorf("error %q does not wrap %v", err, want)

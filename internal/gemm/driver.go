@@ -2,25 +2,30 @@ package gemm
 
 import (
 	"sync"
+	"sync/atomic"
 	"unsafe"
 )
 
 // A job is one call's product, shared by the goroutines that compute it.
-// The loops are BLIS's five around the micro-kernel:
+// The loops are BLIS's around the micro-kernel, with the k loop moved
+// inside the loop over row blocks:
 //
-//	for jc over columns of C, nc at a time      op(B) block kc×nc -> L3
-//	  for pc over k, kc at a time               (packed together, shared)
-//	    for ic over rows of C, mc at a time     op(A) block mc×kc -> L2
-//	      for jr over the block's B panels      (packed per goroutine)
-//	        for ir over the block's A panels    B panel kc×nr stays in L1
+//	for jc over columns of C, nc at a time     op(B) k×nc -> L3, packed once,
+//	                                           by all goroutines together
+//	  for ic over rows of C, mc at a time      one task: these rows of C
+//	    for pc over k, kc at a time            op(A) block mc×kc -> L2
+//	      for jr over the block's B panels     B panel kc×nr stays in L1
+//	        for ir over the block's A panels
 //	          kernel: mr×nr tile of C
 //
-// Goroutine t owns a rectangle of C: a range of rows (whole A panels) and,
-// within every jc block, a range of B panels. Only the packing of B is
-// shared, so the goroutines meet at a barrier after packing each B block.
-// B is double-buffered, so the next block can be packed while a slower
-// goroutine still reads the previous one, and one barrier per block
-// suffices.
+// The goroutines take B panels to pack and then tasks to compute from
+// shared counters rather than by a fixed split, so a goroutine that the OS
+// deschedules (the machine may be busy with other work) delays only the
+// piece it holds, and one that arrives late finds the work done. A task
+// owns its rows of C for the whole of k, so no two goroutines ever write
+// the same element and no task waits for another. Goroutines wait only for
+// the packing of a B block to finish before computing with it, and for the
+// tasks of a block to finish before B is packed over.
 type job[T float32 | float64] struct {
 	ar             *arch[T]
 	transA, transB bool
@@ -28,13 +33,23 @@ type job[T float32 | float64] struct {
 	alpha, beta    T
 	a, b, c        []T
 	lda, ldb, ldc  int
-	kc, nc         int // block sizes clipped to the problem
 
-	threads int // goroutines, = tr*tc
-	tr, tc  int // goroutine grid: tr row ranges by tc column ranges
-	packedB [2][]T
-	bar     barrier
-	wg      sync.WaitGroup
+	kc, nkb int // k block and the number of k blocks
+	nc      int // columns per jc block, a multiple of nr
+	mc      int // rows per task, a multiple of mr
+	nic, tc int // tasks per jc block: nic row blocks by tc column chunks
+
+	packedB []T          // nkb blocks of kc×nc, each as nc/nr panels
+	steps   []jobStep    // progress through each jc block
+	refs    atomic.Int32 // goroutines still inside the job
+	mu      sync.Mutex   // with done: waiting for a jobStep counter
+	done    sync.Cond
+}
+
+// jobStep counts the work handed out and finished in one jc block.
+type jobStep struct {
+	packNext, packDone atomic.Int32 // B panels, over all k blocks
+	taskNext, taskDone atomic.Int32
 }
 
 // multiply adds alpha*op(A)*op(B) to beta*C, for alpha != 0 and m, n,
@@ -44,89 +59,185 @@ func multiply[T float32 | float64](ar *arch[T], transA, transB bool, m, n, k int
 	j, _ := ps.jobs.Get().(*job[T])
 	if j == nil {
 		j = new(job[T])
-		j.bar.cond.L = &j.bar.mu
+		j.done.L = &j.mu
 	}
 	j.ar, j.transA, j.transB, j.m, j.n, j.k = ar, transA, transB, m, n, k
 	j.alpha, j.beta, j.a, j.b, j.c, j.lda, j.ldb, j.ldc = alpha, beta, a, b, c, lda, ldb, ldc
+	threads := threadsFor(m, n, k)
+	j.plan(threads)
+
+	steps := ceilDiv(n, j.nc)
+	if cap(j.steps) < steps {
+		j.steps = make([]jobStep, steps)
+	}
+	j.steps = j.steps[:steps]
+	for i := range j.steps {
+		s := &j.steps[i]
+		s.packNext.Store(0)
+		s.packDone.Store(0)
+		s.taskNext.Store(0)
+		s.taskDone.Store(0)
+	}
+	if size := j.nkb * j.kc * j.nc; cap(j.packedB) < size {
+		j.packedB = alignedSlice[T](size)
+	}
+
+	j.refs.Store(int32(threads))
+	if threads > 1 {
+		parallel(threads-1, j)
+	}
+	j.run()
+	j.waitFor(&j.steps[steps-1].taskDone, int32(j.nic*j.tc))
+	j.release()
+}
+
+// plan chooses the block sizes for this product on threads goroutines.
+func (j *job[T]) plan(threads int) {
+	ar := j.ar
+	var z T
+	size := int(unsafe.Sizeof(z))
 	// Equal blocks rather than full ones and a sliver: k = 300 is packed
 	// as 150+150, not 256+44.
-	j.kc = ceilDiv(k, ceilDiv(k, ar.kc))
-	j.nc = roundUp(ceilDiv(n, ceilDiv(n, ar.nc)), ar.nr)
-	j.threads = threadsFor(m, n, k)
-	j.tr, j.tc = grid(j.threads, ceilDiv(m, ar.mr), ceilDiv(min(n, j.nc), ar.nr))
-
-	blocks := 1
-	if k > j.kc || n > j.nc {
-		blocks = 2
+	j.nkb = ceilDiv(j.k, ar.kc)
+	j.kc = ceilDiv(j.k, j.nkb)
+	// op(B) is packed a k×nc block at a time, as much as fits the budget.
+	nc := max(ar.nr, ar.bBytes/(j.k*size)/ar.nr*ar.nr)
+	j.nc = roundUp(ceilDiv(j.n, ceilDiv(j.n, nc)), ar.nr)
+	// At least one row block per goroutine, and a multiple of their number
+	// so that they finish together; when there are too few rows, split the
+	// columns too.
+	mp := ceilDiv(j.m, ar.mr)
+	nic := min(mp, roundUp(ceilDiv(j.m, ar.mc), threads))
+	j.mc = roundUp(ceilDiv(j.m, nic), ar.mr)
+	j.nic = ceilDiv(j.m, j.mc)
+	j.tc = 1
+	if j.nic < threads {
+		j.tc = min(ceilDiv(threads, j.nic), ceilDiv(min(j.n, j.nc), ar.nr))
 	}
-	size := j.kc * j.nc
-	for i := range blocks {
-		if cap(j.packedB[i]) < size {
-			j.packedB[i] = alignedSlice[T](size)
+}
+
+// run takes B panels and tasks until the job is done. Every goroutine of
+// the job runs it.
+func (j *job[T]) run() {
+	ar := j.ar
+	nr, kc := ar.nr, j.kc
+	ntasks := int32(j.nic * j.tc)
+	var bufp *[]T // the packed A block and a scratch tile, taken when needed
+	ps := poolsFor[T]()
+	for s := range j.steps {
+		st := &j.steps[s]
+		jc := s * j.nc
+		nb := min(j.nc, j.n-jc)
+		np := ceilDiv(nb, nr)
+		if s > 0 {
+			// B is about to be packed over.
+			j.waitFor(&j.steps[s-1].taskDone, ntasks)
 		}
-		j.packedB[i] = j.packedB[i][:size]
+		items := int32(np * j.nkb)
+		for {
+			it := st.packNext.Add(1) - 1
+			if it >= items {
+				break
+			}
+			q, kb := int(it)%np, int(it)/np
+			pc := kb * kc
+			kb = min(kc, j.k-pc)
+			d := j.packedB[pc*j.nc+q*kb*nr:][:kb*nr]
+			packBPanel(j.transB, j.b, j.ldb, pc, jc+q*nr, kb, min(nr, nb-q*nr), nr, d)
+			if st.packDone.Add(1) == items {
+				j.signal()
+			}
+		}
+		j.waitFor(&st.packDone, items)
+		for {
+			t := st.taskNext.Add(1) - 1
+			if t >= ntasks {
+				break
+			}
+			if bufp == nil {
+				bufp = ps.getBuf(j.mc*kc + maxTile)
+			}
+			j.task(int(t), jc, nb, np, *bufp)
+			if st.taskDone.Add(1) == ntasks {
+				j.signal()
+			}
+		}
 	}
+	if bufp != nil {
+		ps.putBuf(bufp)
+	}
+}
 
-	if j.threads == 1 {
-		j.run(0)
-	} else {
-		j.bar.n = int32(j.threads)
-		parallel(j.threads, j, &j.wg)
+// task computes task t of the jc block at column jc, nb columns in np
+// panels: a block of rows of C by a chunk of the block's columns.
+func (j *job[T]) task(t, jc, nb, np int, buf []T) {
+	ar := j.ar
+	mr, nr := ar.mr, ar.nr
+	ic, chunk := t/j.tc, t%j.tc
+	r0 := ic * j.mc
+	mb := min(j.mc, j.m-r0)
+	q0, q1 := chunk*np/j.tc, (chunk+1)*np/j.tc
+	c0, c1 := q0*nr, min(nb, q1*nr)
+	if c0 >= c1 {
+		return
+	}
+	packedA := buf[:roundUp(mb, mr)*j.kc]
+	tile := buf[len(buf)-maxTile:]
+	c := j.c[r0*j.ldc+jc+c0:]
+	for pc := 0; pc < j.k; pc += j.kc {
+		kb := min(j.kc, j.k-pc)
+		beta := j.beta
+		if pc > 0 {
+			beta = 1
+		}
+		packA(j.transA, j.a, j.lda, r0, pc, mb, kb, mr, packedA)
+		macroKernel(ar, mb, c1-c0, kb, packedA, j.packedB[pc*j.nc+c0*kb:], j.alpha, beta, c, j.ldc, tile)
+	}
+}
+
+// waitFor returns once *x reaches target.
+func (j *job[T]) waitFor(x *atomic.Int32, target int32) {
+	// The last piece of work is usually a few microseconds from done:
+	// spin briefly before sleeping.
+	for range 200 {
+		if x.Load() >= target {
+			return
+		}
+	}
+	j.mu.Lock()
+	for x.Load() < target {
+		j.done.Wait()
+	}
+	j.mu.Unlock()
+}
+
+// signal wakes the goroutines in waitFor after a counter reached its
+// target. Taking the lock orders it after any waiter's last check.
+func (j *job[T]) signal() {
+	j.mu.Lock()
+	j.mu.Unlock()
+	j.done.Broadcast()
+}
+
+// release is called by each goroutine of the job when it leaves; the last
+// one returns the job to the pool.
+func (j *job[T]) release() {
+	if j.refs.Add(-1) != 0 {
+		return
 	}
 	// Drop the caller's matrices so that the pool does not keep them alive.
 	j.a, j.b, j.c = nil, nil, nil
-	ps.jobs.Put(j)
+	poolsFor[T]().jobs.Put(j)
 }
 
-// run is goroutine t's part of the job.
-func (j *job[T]) run(t int) {
-	ar := j.ar
-	mr, nr, kc, nc := ar.mr, ar.nr, j.kc, j.nc
-	ti, tj := t/j.tc, t%j.tc
-	mp := ceilDiv(j.m, mr)
-	r0 := min(j.m, ti*mp/j.tr*mr)
-	r1 := min(j.m, (ti+1)*mp/j.tr*mr)
-	mc := roundUp(ceilDiv(r1-r0, max(1, ceilDiv(r1-r0, ar.mc))), mr)
-
-	// The packed A block, then the scratch tile for the edges of C.
-	ps := poolsFor[T]()
-	bufp := ps.getBuf(mc*kc + maxTile)
-	packedA := (*bufp)[:mc*kc]
-	tile := (*bufp)[mc*kc : mc*kc+maxTile]
-
-	step := 0
-	for jc := 0; jc < j.n; jc += nc {
-		nb := min(nc, j.n-jc)
-		np := ceilDiv(nb, nr)
-		c0 := min(nb, tj*np/j.tc*nr)
-		c1 := min(nb, (tj+1)*np/j.tc*nr)
-		for pc := 0; pc < j.k; pc += kc {
-			kb := min(kc, j.k-pc)
-			beta := j.beta
-			if pc > 0 {
-				beta = 1
-			}
-			packedB := j.packedB[step%2]
-			step++
-			// Everyone packs an equal share of the B panels.
-			for q := t * np / j.threads; q < (t+1)*np/j.threads; q++ {
-				packBPanel(j.transB, j.b, j.ldb, pc, jc+q*nr, kb, min(nr, nb-q*nr), nr, packedB[q*kb*nr:q*kb*nr+kb*nr])
-			}
-			if j.threads > 1 {
-				j.bar.wait()
-			}
-			if c0 >= c1 {
-				continue
-			}
-			for ic := r0; ic < r1; ic += mc {
-				mb := min(mc, r1-ic)
-				packA(j.transA, j.a, j.lda, ic, pc, mb, kb, mr, packedA)
-				macroKernel(ar, mb, c1-c0, kb, packedA, packedB[c0*kb:], j.alpha, beta, j.c[ic*j.ldc+jc+c0:], j.ldc, tile)
-			}
-		}
-	}
-	ps.putBuf(bufp)
+// runPart is run by a worker of the pool (parallel.go).
+func (j *job[T]) runPart() {
+	j.run()
+	j.release()
 }
+
+// drop stands for a part that will not run.
+func (j *job[T]) drop() { j.release() }
 
 // macroKernel multiplies the packed mb×kb block of A by nb packed columns
 // of B into the mb×nb block of C at c, one mr×nr tile at a time. Tiles that
@@ -157,26 +268,6 @@ func macroKernel[T float32 | float64](ar *arch[T], mb, nb, kb int, packedA, pack
 			}
 		}
 	}
-}
-
-// grid splits threads goroutines into tr row ranges by tc column ranges so
-// that the largest share of tiles, of mp row panels by np column panels, is
-// smallest, preferring row ranges on a tie because each column range packs
-// its own copy of A.
-func grid(threads, mp, np int) (tr, tc int) {
-	tr, tc = threads, 1
-	best := -1
-	for r := threads; r >= 1; r-- {
-		if threads%r != 0 {
-			continue
-		}
-		c := threads / r
-		tiles := ceilDiv(mp, r) * ceilDiv(np, c)
-		if best < 0 || tiles < best {
-			tr, tc, best = r, c, tiles
-		}
-	}
-	return tr, tc
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }

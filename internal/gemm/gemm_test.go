@@ -389,17 +389,26 @@ func TestSetThreads(t *testing.T) {
 	}
 }
 
-func TestGrid(t *testing.T) {
-	tests := []struct{ threads, mp, np, tr, tc int }{
-		{1, 10, 10, 1, 1},
-		{2, 86, 32, 2, 1}, // square: split rows, no A packed twice
-		{2, 1, 64, 1, 2},  // one row panel: split columns
-		{4, 2, 64, 2, 2},
-		{3, 9, 9, 3, 1},
+func TestPlan(t *testing.T) {
+	ar := &arch[float32]{mr: 6, nr: 16, mc: 144, kc: 256, bBytes: 4 << 20}
+	tests := []struct {
+		m, n, k, threads         int
+		kc, nkb, nc, mc, nic, tc int
+	}{
+		{512, 512, 512, 1, 256, 2, 512, 132, 4, 1},
+		{512, 512, 512, 2, 256, 2, 512, 132, 4, 1},
+		{300, 40, 300, 1, 150, 2, 48, 150, 2, 1},    // equal blocks, not 256+44
+		{128, 128, 128, 2, 128, 1, 128, 66, 2, 1},   // one block per goroutine
+		{6, 512, 512, 2, 256, 2, 512, 6, 1, 2},      // one row panel: split columns
+		{64, 8192, 1024, 1, 256, 4, 1024, 66, 1, 1}, // B limited to 4 MiB
 	}
 	for _, tt := range tests {
-		if tr, tc := grid(tt.threads, tt.mp, tt.np); tr != tt.tr || tc != tt.tc {
-			t.Errorf("grid(%d, %d, %d) = %d, %d; want %d, %d", tt.threads, tt.mp, tt.np, tr, tc, tt.tr, tt.tc)
+		j := &job[float32]{ar: ar, m: tt.m, n: tt.n, k: tt.k}
+		j.plan(tt.threads)
+		got := [6]int{j.kc, j.nkb, j.nc, j.mc, j.nic, j.tc}
+		want := [6]int{tt.kc, tt.nkb, tt.nc, tt.mc, tt.nic, tt.tc}
+		if got != want {
+			t.Errorf("plan(%dx%dx%d, %d threads): kc, nkb, nc, mc, nic, tc = %v, want %v", tt.m, tt.n, tt.k, tt.threads, got, want)
 		}
 	}
 }

@@ -15,10 +15,12 @@ type arch[T float32 | float64] struct {
 	name   string
 	mr, nr int // tile of C computed by one kernel call
 	// mc×kc is the packed block of A, sized for L2; kc×nr, one packed panel
-	// of B, must fit in L1 beside a panel of A. kc×nc, the packed block of
-	// B, is sized for a share of L3. mc is a multiple of mr and nc of nr.
-	mc, kc, nc int
-	kernel     kernelFunc[T]
+	// of B, must fit in L1 beside a panel of A. mc is a multiple of mr.
+	mc, kc int
+	// bBytes bounds the packed block of op(B), k×nc, which is read from L3
+	// by every task.
+	bBytes int
+	kernel kernelFunc[T]
 }
 
 // maxTile bounds mr*nr over all kernels; edge tiles are computed into a
@@ -29,8 +31,8 @@ const maxTile = 6 * 16
 // SSE registers that the Go compiler uses for floating point on amd64 (and
 // in registers on the other 64-bit targets).
 var (
-	goArch32 = &arch[float32]{name: "go4x4", mr: 4, nr: 4, mc: 128, kc: 256, nc: 4096, kernel: kernelGo[float32]}
-	goArch64 = &arch[float64]{name: "go4x4", mr: 4, nr: 4, mc: 64, kc: 256, nc: 2048, kernel: kernelGo[float64]}
+	goArch32 = &arch[float32]{name: "go4x4", mr: 4, nr: 4, mc: 128, kc: 256, bBytes: 4 << 20, kernel: kernelGo[float32]}
+	goArch64 = &arch[float64]{name: "go4x4", mr: 4, nr: 4, mc: 64, kc: 256, bBytes: 4 << 20, kernel: kernelGo[float64]}
 )
 
 // asmArch32 and asmArch64 are the assembly kernels, set by kernel_amd64.go

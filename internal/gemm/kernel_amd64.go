@@ -26,6 +26,6 @@ func init() {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return
 	}
-	asmArch32 = &arch[float32]{name: "avx2-6x16", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, kernel: kernel6x16f32}
-	asmArch64 = &arch[float64]{name: "avx2-6x8", mr: 6, nr: 8, mc: 72, kc: 256, nc: 4080, kernel: kernel6x8f64}
+	asmArch32 = &arch[float32]{name: "avx2-6x16", mr: 6, nr: 16, mc: 144, kc: 256, bBytes: 4 << 20, kernel: kernel6x16f32}
+	asmArch64 = &arch[float64]{name: "avx2-6x8", mr: 6, nr: 8, mc: 72, kc: 256, bBytes: 4 << 20, kernel: kernel6x8f64}
 }

@@ -38,7 +38,7 @@ func testPack[T float32 | float64](t *testing.T, widths []int) {
 // compares every element of the packed panels, padding included.
 func checkPack[T float32 | float64](t *testing.T, rng *rand.Rand, isA, trans bool, w, kb, size int) {
 	t.Helper()
-	const i0, p0 = 1, 2 // block origin inside the source (element of op(X))
+	const i0, p0 = 1, 2          // block origin inside the source (element of op(X))
 	rows, cols := i0+size, p0+kb // op(A) is rows×cols
 	if !isA {
 		rows, cols = p0+kb, i0+size // op(B) is rows×cols

