@@ -30,22 +30,66 @@ type Tensor[T Float] struct {
 	off    int
 	shape  []int
 	stride []int
+	// inline backs shape and stride for tensors of up to inlineDims
+	// dimensions, so that making a tensor does not allocate them
+	// separately: small tensors are made by the thousand per training step.
+	inline [2 * inlineDims]int
+}
+
+const inlineDims = 4
+
+// block is a fresh tensor allocated together with its storage header: one
+// allocation instead of two.
+type block[T Float] struct {
+	t  Tensor[T]
+	st storage[T]
 }
 
 // wrap returns a contiguous tensor over data, which it takes ownership of.
+// shape is copied.
 func wrap[T Float](data []T, shape []int) *Tensor[T] {
-	return &Tensor[T]{st: &storage[T]{data: data}, shape: shape, stride: contiguousStrides(shape)}
+	b := &block[T]{}
+	b.st.data = data
+	t := &b.t
+	t.st = &b.st
+	t.setLayout(shape, nil)
+	return t
+}
+
+// setLayout copies shape and stride into t, inline when they fit; a nil
+// stride means the contiguous strides of shape.
+func (t *Tensor[T]) setLayout(shape, stride []int) {
+	n := len(shape)
+	if n <= inlineDims {
+		t.shape = t.inline[:n:n]
+		t.stride = t.inline[inlineDims : inlineDims+n : inlineDims+n]
+	} else {
+		t.shape = make([]int, n)
+		t.stride = make([]int, n)
+	}
+	copy(t.shape, shape)
+	if stride != nil {
+		copy(t.stride, stride)
+		return
+	}
+	s := 1
+	for i := n - 1; i >= 0; i-- {
+		t.stride[i] = s
+		s *= shape[i]
+	}
 }
 
 // empty returns a new contiguous tensor of the given shape with zeroed
-// elements. It takes ownership of shape.
+// elements.
 func empty[T Float](shape []int) *Tensor[T] {
 	return wrap(make([]T, numel(shape)), shape)
 }
 
 // view returns a tensor sharing t's storage with the given layout.
 func (t *Tensor[T]) view(off int, shape, stride []int) *Tensor[T] {
-	return &Tensor[T]{st: t.st, off: off, shape: shape, stride: stride}
+	v := &Tensor[T]{st: t.st, off: off}
+	v.setLayout(shape, stride)
+	return v
 }
 
 // New returns a contiguous tensor of the given shape holding a copy of data
