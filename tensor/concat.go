@@ -60,7 +60,7 @@ func concat[T Float](axis int, shape []int, ts []*Tensor[T]) *Tensor[T] {
 	out := empty[T](shape)
 	off := 0
 	for _, t := range ts {
-		dst := out.view(off, slices.Clone(t.shape), out.stride)
+		dst := out.view(off, t.shape, out.stride)
 		copyStrided(dst, t)
 		off += t.shape[axis] * out.stride[axis]
 	}

@@ -91,7 +91,7 @@ func (t *Tensor[T]) ewElems() []T { return t.st.data[t.off : t.off+t.Size()] }
 // elements. loop must tolerate dst aliasing x.
 func unary[T Float](t *Tensor[T], loop func(dst, x []T)) *Tensor[T] {
 	if t.IsContiguous() {
-		out := empty[T](slices.Clone(t.shape))
+		out := empty[T](t.shape)
 		loop(out.st.data, t.ewElems())
 		return out
 	}

@@ -24,7 +24,7 @@ func (t *Tensor[T]) LogSoftmax(axis int) *Tensor[T] {
 
 func (t *Tensor[T]) softmax(op string, axis int, log bool) *Tensor[T] {
 	ax := normAxis(op, axis, len(t.shape))
-	out := empty[T](slices.Clone(t.shape))
+	out := empty[T](t.shape)
 	if len(t.shape) == 0 {
 		// A single element: softmax 1, log-softmax 0 (NaN stays NaN).
 		smLane(t.st.data, t.off, 0, out.st.data, 0, 0, 1, log)

@@ -104,7 +104,7 @@ func New[T Float](data []T, shape ...int) *Tensor[T] {
 	if numel(shape) != len(data) {
 		fail(ErrShape, "New", "%d elements do not fill shape %v (%d elements)", len(data), shape, numel(shape))
 	}
-	return wrap(slices.Clone(data), slices.Clone(shape))
+	return wrap(slices.Clone(data), shape)
 }
 
 // Scalar returns a 0-d tensor holding v.
@@ -116,7 +116,7 @@ func Scalar[T Float](v T) *Tensor[T] {
 // is 0-d.
 func Zeros[T Float](shape ...int) *Tensor[T] {
 	checkShape("Zeros", shape)
-	return empty[T](slices.Clone(nonNil(shape)))
+	return empty[T](nonNil(shape))
 }
 
 // Ones returns a tensor of the given shape filled with 1.
@@ -125,7 +125,7 @@ func Ones[T Float](shape ...int) *Tensor[T] { return Full[T](1, shape...) }
 // Full returns a tensor of the given shape filled with v.
 func Full[T Float](v T, shape ...int) *Tensor[T] {
 	checkShape("Full", shape)
-	t := empty[T](slices.Clone(nonNil(shape)))
+	t := empty[T](nonNil(shape))
 	for i := range t.st.data {
 		t.st.data[i] = v
 	}
@@ -133,7 +133,7 @@ func Full[T Float](v T, shape ...int) *Tensor[T] {
 }
 
 // ZerosLike returns a contiguous tensor of t's shape filled with 0.
-func ZerosLike[T Float](t *Tensor[T]) *Tensor[T] { return empty[T](slices.Clone(t.shape)) }
+func ZerosLike[T Float](t *Tensor[T]) *Tensor[T] { return empty[T](t.shape) }
 
 // OnesLike returns a contiguous tensor of t's shape filled with 1.
 func OnesLike[T Float](t *Tensor[T]) *Tensor[T] { return Full[T](1, t.shape...) }
@@ -193,7 +193,7 @@ func Eye[T Float](n int) *Tensor[T] {
 // independently and uniformly from [lo, hi) using rng.
 func Uniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
 	checkShape("Uniform", shape)
-	t := empty[T](slices.Clone(nonNil(shape)))
+	t := empty[T](nonNil(shape))
 	for i := range t.st.data {
 		t.st.data[i] = lo + (hi-lo)*T(rng.Float64())
 	}
@@ -204,7 +204,7 @@ func Uniform[T Float](rng *rand.Rand, lo, hi T, shape ...int) *Tensor[T] {
 // independently from the normal distribution N(mean, std²) using rng.
 func Normal[T Float](rng *rand.Rand, mean, std T, shape ...int) *Tensor[T] {
 	checkShape("Normal", shape)
-	t := empty[T](slices.Clone(nonNil(shape)))
+	t := empty[T](nonNil(shape))
 	for i := range t.st.data {
 		t.st.data[i] = mean + std*T(rng.NormFloat64())
 	}
@@ -327,7 +327,7 @@ func (t *Tensor[T]) ToSlice() []T {
 
 // Clone returns a contiguous copy of t with its own storage.
 func (t *Tensor[T]) Clone() *Tensor[T] {
-	return wrap(t.ToSlice(), slices.Clone(t.shape))
+	return wrap(t.ToSlice(), t.shape)
 }
 
 // Contiguous returns t itself if it is contiguous, and otherwise a

@@ -146,12 +146,12 @@ func viewStrides(shape, stride, newShape []int) ([]int, bool) {
 func (t *Tensor[T]) Transpose(a, b int) *Tensor[T] {
 	a = normAxis("Transpose", a, len(t.shape))
 	b = normAxis("Transpose", b, len(t.shape))
-	shape, stride := slices.Clone(t.shape), slices.Clone(t.stride)
-	if len(shape) > 0 {
-		shape[a], shape[b] = shape[b], shape[a]
-		stride[a], stride[b] = stride[b], stride[a]
+	v := t.alias(t.off, t.shape, t.stride) // v owns copies of the layout
+	if len(v.shape) > 0 {
+		v.shape[a], v.shape[b] = v.shape[b], v.shape[a]
+		v.stride[a], v.stride[b] = v.stride[b], v.stride[a]
 	}
-	return t.alias(t.off, shape, stride)
+	return v
 }
 
 // Permute returns a view of t whose dimension i is t's dimension axes[i]
@@ -182,7 +182,7 @@ func (t *Tensor[T]) Permute(axes ...int) *Tensor[T] {
 func (t *Tensor[T]) T() *Tensor[T] {
 	switch len(t.shape) {
 	case 0, 1:
-		return t.alias(t.off, slices.Clone(t.shape), slices.Clone(t.stride))
+		return t.alias(t.off, t.shape, t.stride)
 	case 2:
 		return t.Transpose(0, 1)
 	}
