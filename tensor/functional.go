@@ -9,6 +9,7 @@ import (
 //
 //	GradOf, ValueAndGradOf   torch.func.grad, grad_and_value; jax.grad, value_and_grad
 //	VJP, JVP                 torch.func.vjp, jvp; jax.vjp, jvp
+//	Linearize                jax.linearize
 //	Jacobian, JacobianFwd    torch.func.jacrev, jacfwd
 //	Hessian, HVP             torch.func.hessian; torch.autograd.functional.hvp
 //
@@ -25,14 +26,14 @@ import (
 // closes over (a model's parameters, so that a gradient penalty trains).
 // Otherwise they are plain constants and no graph is kept.
 //
-// JVP and JacobianFwd use no forward mode: they are built with the
-// double-VJP construction (see linearize), which costs one create-graph
+// JVP, Linearize and JacobianFwd use no forward mode: they are built with
+// the double-VJP construction (see Linearize), which costs one create-graph
 // backward pass on top of the forward, and then one backward pass, through
 // the recorded backward, per tangent. Every op of this package has a
 // backward written with differentiable ops, so this is exact; a Function
 // whose Backward uses raw tensor kernels has no second derivative, and the
-// transforms that need one (JVP, JacobianFwd, Hessian, HVP) panic with
-// ErrGrad naming the argument instead of returning zeros.
+// transforms that need one (JVP, Linearize, JacobianFwd, Hessian, HVP)
+// panic with ErrGrad naming the argument instead of returning zeros.
 
 // GradOf returns the function that computes the gradients of f with
 // respect to the arguments at positions argnums, in argnums order, as
@@ -112,25 +113,54 @@ func VJP[T Float](f func(xs ...*Value[T]) *Value[T], primals ...*Value[T]) (out 
 // JVP runs f at primals and returns its value and the Jacobian-vector
 // product J·t for the tangents (one per primal, each of its primal's
 // shape), as torch.func.jvp and jax.jvp. It is computed without forward
-// mode, by the double-VJP construction (see linearize): a create-graph
-// backward pass and a backward pass through it, so it costs about three
-// times a forward and backward, not one forward. To push several tangents
-// through one function, use JacobianFwd or VJP instead.
+// mode, by the double-VJP construction (see Linearize): a forward, a
+// create-graph backward pass and a backward pass through that one, about
+// three times the cost of a forward and backward where forward mode would
+// cost about one forward. To push several tangents through one function,
+// use Linearize, which pays for the first two once.
 //
 // It panics with ErrArgument if the number of tangents differs from the
 // number of primals, with ErrShape if a tangent's shape differs from its
 // primal's, and with ErrGrad if an op on the way has no second derivative.
 func JVP[T Float](f func(xs ...*Value[T]) *Value[T], primals, tangents []*Value[T]) (out, tangentOut *Value[T]) {
+	checkTangents("JVP", primals, tangents)
+	out, jvp := linearize("JVP", f, primals)
+	return out, jvp(tangents)
+}
+
+// Linearize runs f at primals and returns its value and the function that
+// maps tangents (one per primal, each of its primal's shape) to the
+// Jacobian-vector product J·t at primals, as jax.linearize. It uses the
+// double-VJP construction: with a dummy cotangent u that requires a
+// gradient, the recorded VJP h(u) = Jᵀu is linear in u, so its own VJP with
+// the tangents as cotangent, d/du <Jᵀu, t> = J·t, is the JVP, whatever u's
+// value. Linearize pays for the forward and the create-graph backward that
+// records h once; each call of jvp is then one backward pass through the
+// recorded backward graph, which jvp keeps alive. The product is recorded
+// when it depends on an outside Value that requires a gradient, or on a
+// tangent that requires one.
+//
+// Linearize panics with ErrGrad if an op on the way has no second
+// derivative; jvp panics as JVP does on tangents that do not fit.
+func Linearize[T Float](f func(xs ...*Value[T]) *Value[T], primals ...*Value[T]) (out *Value[T], jvp func(tangents ...*Value[T]) *Value[T]) {
+	out, lin := linearize("Linearize", f, primals)
+	return out, func(tangents ...*Value[T]) *Value[T] {
+		checkTangents("Linearize", primals, tangents)
+		return lin(tangents)
+	}
+}
+
+// checkTangents panics unless there is one tangent per primal, of its
+// primal's shape.
+func checkTangents[T Float](op string, primals, tangents []*Value[T]) {
 	if len(tangents) != len(primals) {
-		fail(ErrArgument, "JVP", "expected %d tangents, one per primal, got %d", len(primals), len(tangents))
+		fail(ErrArgument, op, "expected %d tangents, one per primal, got %d", len(primals), len(tangents))
 	}
 	for i, t := range tangents {
 		if !equalShape(t.data.shape, primals[i].data.shape) {
-			fail(ErrShape, "JVP", "trying to set a forward gradient that has a different size than that of the original value: primal %d has shape %v while its tangent has shape %v", i, primals[i].data.shape, t.data.shape)
+			fail(ErrShape, op, "trying to set a forward gradient that has a different size than that of the original value: primal %d has shape %v while its tangent has shape %v", i, primals[i].data.shape, t.data.shape)
 		}
 	}
-	out, lin := linearize("JVP", f, primals)
-	return out, lin(tangents)
 }
 
 // Jacobian returns the Jacobian of f at x, of shape f(x).shape ++
@@ -153,9 +183,11 @@ func Jacobian[T Float](f func(x *Value[T]) *Value[T], x *Value[T]) *Value[T] {
 
 // JacobianFwd returns the same Jacobian as Jacobian, built column by
 // column, one Jacobian-vector product per element of x (torch.func.jacfwd).
-// The double-VJP construction shares one create-graph backward pass among
-// all columns. It pays off when x has fewer elements than f(x). It panics
-// with ErrGrad if an op on the way has no second derivative.
+// It is built on Linearize, so one create-graph backward pass is shared by
+// all columns, and each column then costs a backward pass through the
+// recorded backward, about as much as one or two rows of Jacobian: it pays
+// off when x has far fewer elements than f(x). It panics with ErrGrad if
+// an op on the way has no second derivative.
 func JacobianFwd[T Float](f func(x *Value[T]) *Value[T], x *Value[T]) *Value[T] {
 	y, lin := linearize("JacobianFwd", func(xs ...*Value[T]) *Value[T] { return f(xs[0]) }, []*Value[T]{x})
 	m := x.data.Size()
@@ -236,13 +268,8 @@ func hessianVector[T Float](op string, f func(x *Value[T]) *Value[T], x *Value[T
 	}
 }
 
-// linearize runs f at primals and returns its value and the function
-// tangents -> J·t, the Jacobian-vector product, by the double-VJP
-// construction: with a dummy cotangent u that requires a gradient, the
-// recorded VJP h(u) = Jᵀu is linear in u, so its own VJP with the tangents
-// as cotangent, d/du <Jᵀu, t> = J·t, is the JVP, whatever u's value. The
-// first backward is paid once; each JVP is then one backward pass through
-// the recorded backward graph.
+// linearize is Linearize without the checks of the tangents, and with the
+// name of the calling transform for its errors.
 func linearize[T Float](op string, f func(xs ...*Value[T]) *Value[T], primals []*Value[T]) (*Value[T], func(tangents []*Value[T]) *Value[T]) {
 	args, inner := liftAll(primals)
 	y := f(args...)

@@ -158,6 +158,8 @@ func TestTransformsLeaveGradAlone(t *testing.T) {
 		_, vjp := VJP(fs, p)
 		vjp(nil)
 		JVP(fs, []*Value[float64]{p}, []*Value[float64]{fnVec(1, 0)})
+		_, jvp := Linearize(fs, p)
+		jvp(fnVec(0, 1))
 		Jacobian(f, p)
 		JacobianFwd(f, p)
 		Hessian(f, p)
@@ -290,6 +292,27 @@ func TestJVP(t *testing.T) {
 	fnPanics(t, ErrShape, "primal 0 has shape [2] while its tangent has shape [3]", func() {
 		JVP(f, []*Value[float64]{fnVec(1, 2), fnVec(1, 2)}, []*Value[float64]{fnVec(1, 2, 3), fnVec(1, 2)})
 	})
+}
+
+func TestLinearize(t *testing.T) {
+	// f(a, b) = a·exp(b) at a = [2, -1], b = [0, 1]: J·t = exp(b)·ta + a·exp(b)·tb.
+	f := func(xs ...*Value[float64]) *Value[float64] { return Mul(xs[0], Exp(xs[1])) }
+	out, jvp := Linearize(f, fnVec(2, -1), fnVec(0, 1))
+	fnEqual(t, "out", out, []int{2}, []float64{2, -math.E}, 1e-15)
+	tests := []struct {
+		ta, tb []float64
+		want   []float64
+	}{
+		{[]float64{1, 0}, []float64{0, 0}, []float64{1, 0}},
+		{[]float64{0, 1}, []float64{0, 0}, []float64{0, math.E}},
+		{[]float64{0, 0}, []float64{1, 1}, []float64{2, -math.E}},
+		{[]float64{0.5, 2}, []float64{-1, 3}, []float64{0.5 - 2, 2*math.E - 3*math.E}},
+	}
+	for _, tt := range tests { // one linearization, many tangents
+		fnEqual(t, "jvp", jvp(fnVec(tt.ta...), fnVec(tt.tb...)), []int{2}, tt.want, 1e-15)
+	}
+	fnPanics(t, ErrArgument, "Linearize: expected 2 tangents", func() { jvp(fnVec(1, 0)) })
+	fnPanics(t, ErrShape, "primal 1 has shape [2] while its tangent has shape [1]", func() { jvp(fnVec(1, 0), fnVec(1)) })
 }
 
 func TestJacobian(t *testing.T) {
@@ -532,6 +555,7 @@ func TestNoDoubleBackward(t *testing.T) {
 	fnPanics(t, ErrGrad, msg, func() { HVP(f, x, fnVec(1, 0)) })
 	fnPanics(t, ErrGrad, msg, func() { JVP(fs, []*Value[float64]{x}, []*Value[float64]{fnVec(1, 0)}) })
 	fnPanics(t, ErrGrad, msg, func() { JacobianFwd(f, x) })
+	fnPanics(t, ErrGrad, msg, func() { Linearize(fs, x) })
 }
 
 // fnCritic is a small WGAN critic D(x) = tanh(x W1ᵀ + b1) w2 over rows of x.

@@ -291,7 +291,6 @@ func (v *Value[T]) Contiguous() *Value[T] { return contiguous(v, true) }
 //
 // Gradients: dx_i = slice(g, axis, o_i, o_i+n_i, 1), where n_i is x_i's
 // size along axis and o_i the sum of the sizes before it.
-
 func Concat[T Float](axis int, xs ...*Value[T]) *Value[T] { return cat(axis, xs, true) }
 
 // cat is Concat's rec form (concat is the kernel's helper).
@@ -325,7 +324,6 @@ func cat[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
 // Concat(axis, Unsqueeze(x_i, axis)...). It panics with ErrArgument if xs
 // is empty, with ErrShape if the shapes differ, and with ErrAxis if axis is
 // out of range.
-
 func Stack[T Float](axis int, xs ...*Value[T]) *Value[T] { return stack(axis, xs, true) }
 
 func stack[T Float](axis int, xs []*Value[T], rec bool) *Value[T] {
