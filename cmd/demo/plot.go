@@ -50,10 +50,17 @@ func writeLossSVG(w io.Writer, title string, curves []series) error {
 	// Axes with decade ticks.
 	fmt.Fprintf(bw, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="black"/>`+"\n", margin, svgH-margin, svgW-margin, svgH-margin)
 	fmt.Fprintf(bw, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="black"/>`+"\n", margin, margin, margin, svgH-margin)
-	for d := math.Ceil(llo); d <= math.Floor(lhi); d++ {
-		yy := y(math.Pow(10, d))
-		fmt.Fprintf(bw, `<text x="%g" y="%g" font-size="10" text-anchor="end">1e%d</text>`+"\n", margin-4, yy+3, int(d))
-		fmt.Fprintf(bw, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#ddd"/>`+"\n", margin, yy, svgW-margin, yy)
+	// Ticks at 1, 2 and 5 times each power of ten in range.
+	for d := math.Floor(llo); d <= math.Ceil(lhi); d++ {
+		for _, m := range []float64{1, 2, 5} {
+			v := m * math.Pow(10, d)
+			if v < lo || v > hi {
+				continue
+			}
+			yy := y(v)
+			fmt.Fprintf(bw, `<text x="%g" y="%g" font-size="10" text-anchor="end">%g</text>`+"\n", margin-4, yy+3, v)
+			fmt.Fprintf(bw, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="#ddd"/>`+"\n", margin, yy, svgW-margin, yy)
+		}
 	}
 	fmt.Fprintf(bw, `<text x="%g" y="%g" font-size="11" text-anchor="middle">epoch (1 to %d)</text>`+"\n", svgW/2, svgH-margin/3, n)
 	for k, s := range curves {
