@@ -11,6 +11,15 @@ type Options struct {
 	// CreateGraph records the backward computation itself, so that the
 	// gradients can be differentiated again. It implies RetainGraph.
 	CreateGraph bool
+	// DetectAnomaly turns on anomaly mode for this pass: after each node's
+	// Backward the engine hands the results to the node's CheckGradients,
+	// if it implements Checker, and stops at the first error. It is an
+	// option of the pass, not a global mode, so a pass in one goroutine
+	// never slows down or fails another's.
+	DetectAnomaly bool
+	// Stats, if not nil, receives what the pass did (the number of nodes
+	// it reached and ran), also when a node fails.
+	Stats *Stats
 }
 
 // GradOptions control Grad.
@@ -36,7 +45,7 @@ func Backward[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Opt
 	if err != nil {
 		return err
 	}
-	defer p.gr.free()
+	defer p.done()
 	return p.run(true)
 }
 
@@ -58,7 +67,7 @@ func Grad[G comparable](outputs, inputs []Node[G], seeds []G, add AddFunc[G], op
 	if err != nil {
 		return nil, err
 	}
-	defer p.gr.free()
+	defer p.done()
 	if err := p.run(false); err != nil {
 		return nil, err
 	}
@@ -80,6 +89,9 @@ type pass[G comparable] struct {
 	add     AddFunc[G]
 	create  bool
 	retain  bool
+	detect  bool   // anomaly mode: run Checker after each Backward
+	stats   *Stats // the caller's, or nil
+	ran     int    // nodes whose Backward ran
 }
 
 // start checks the arguments, discovers and sorts the graph, and seeds the
@@ -99,6 +111,8 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 		add:    add,
 		create: opts.CreateGraph,
 		retain: opts.RetainGraph || opts.CreateGraph,
+		detect: opts.DetectAnomaly,
+		stats:  opts.Stats,
 	}
 	// Number the inputs first so that the search knows its targets when it
 	// meets them.
@@ -127,6 +141,15 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 		}
 	}
 	return p, nil
+}
+
+// done reports the pass's counts to the caller's Stats, if any, and frees
+// its graph.
+func (p *pass[G]) done() {
+	if p.stats != nil {
+		*p.stats = Stats{Nodes: len(p.gr.verts), Ran: p.ran}
+	}
+	p.gr.free()
 }
 
 // receive adds g to v's pending gradient.
@@ -188,11 +211,19 @@ func (p *pass[G]) run(accumulate bool) error {
 // g and sends its results to its needed inputs.
 func (p *pass[G]) backward(n Node[G], off, cnt int32, g G) error {
 	grads, err := n.Backward(g, p.create)
+	p.ran++
 	if err != nil {
 		return &NodeError{Node: n, Err: err}
 	}
 	if len(grads) != int(cnt) {
 		return &NodeError{Node: n, Err: errorf("Backward returned %d gradients for %d inputs", len(grads), cnt)}
+	}
+	if p.detect {
+		if c, ok := n.(Checker[G]); ok {
+			if err := c.CheckGradients(grads); err != nil {
+				return &NodeError{Node: n, Err: err}
+			}
+		}
 	}
 	var zero G
 	for j, c := range p.gr.edges[off : off+cnt] {

@@ -44,3 +44,14 @@ type Accumulator[G comparable] interface {
 // AddFunc returns the sum of two gradients for the same node. With
 // createGraph the sum must be recorded, like Backward's results.
 type AddFunc[G comparable] func(a, b G, createGraph bool) G
+
+// Checker is implemented by nodes that can vet the gradients their
+// Backward returned: anomaly mode. With Options.DetectAnomaly the engine
+// calls CheckGradients right after each Backward of a node that implements
+// it, with that call's results (one per entry of Inputs()); an error stops
+// the pass, which returns it as a *NodeError naming the node. Since nodes
+// run in topological order, the node named is the first whose gradients
+// went wrong. PyTorch's anomaly mode checks the results for NaN.
+type Checker[G comparable] interface {
+	CheckGradients(grads []G) error
+}

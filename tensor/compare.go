@@ -62,7 +62,7 @@ func WhereTensors[T Float](mask, a, b *Tensor[T]) *Tensor[T] {
 	if err != nil {
 		e := err.(*OpError)
 		e.Op = "Where"
-		panic(e)
+		panic(e.withSite())
 	}
 	out := empty[T](shape)
 	n := out.Size()

@@ -23,22 +23,41 @@ var (
 
 // OpError is the value this package panics with. Op names the operation
 // (for example "MatMul"), Msg says what was wrong with which shapes, and Err
-// is the sentinel it wraps.
+// is the sentinel it wraps. Site is where in the caller's code the failing
+// call was made ("/path/to/file.go:42"): the first frame of the panicking
+// goroutine's stack outside chainrule's library packages (tensor, nn,
+// nn/optim, autograd), or "" when there is none (a call from this package's
+// own tests).
 type OpError struct {
-	Op  string
-	Msg string
-	Err error
+	Op   string
+	Msg  string
+	Err  error
+	Site string
 }
 
-// Error returns "tensor: Op: Msg".
-func (e *OpError) Error() string { return "tensor: " + e.Op + ": " + e.Msg }
+// Error returns "tensor: Op: Msg", followed by ", called at Site" when the
+// site is known.
+func (e *OpError) Error() string {
+	if e.Site == "" {
+		return "tensor: " + e.Op + ": " + e.Msg
+	}
+	return "tensor: " + e.Op + ": " + e.Msg + ", called at " + e.Site
+}
 
 // Unwrap returns the sentinel, so errors.Is(err, ErrShape) works.
 func (e *OpError) Unwrap() error { return e.Err }
 
-// fail panics with an *OpError wrapping sentinel.
+// fail panics with an *OpError wrapping sentinel, naming the caller's
+// site. Finding the site walks the stack, which only an error pays for.
 func fail(sentinel error, op, format string, args ...any) {
-	panic(&OpError{Op: op, Msg: fmt.Sprintf(format, args...), Err: sentinel})
+	panic(&OpError{Op: op, Msg: fmt.Sprintf(format, args...), Err: sentinel, Site: callerSite()})
+}
+
+// withSite sets e.Site to the caller's site and returns e, for the panics
+// that are not raised by fail.
+func (e *OpError) withSite() *OpError {
+	e.Site = callerSite()
+	return e
 }
 
 // Sentinels for autograd misuse, raised by Values.

@@ -14,9 +14,23 @@ import (
 // of a backward pass without CreateGraph: the mode is passed down
 // explicitly, never read from a global, so goroutines cannot disturb each
 // other.
+//
+// A result computed from a traced input (Traced) is traced too: its op is
+// checked (TraceForward) and records where it was called. A rec-false
+// result, a gradient of a plain backward, is never traced.
 func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], backward func(g *Value[T], create bool) []*Value[T]) *Value[T] {
 	out := &Value[T]{data: data}
-	if !rec || !anyRequiresGrad(inputs) {
+	if !rec {
+		return out
+	}
+	var mode TraceMode
+	for _, in := range inputs {
+		mode |= in.trace
+	}
+	if mode != 0 {
+		traceOp(op, out, inputs, mode)
+	}
+	if !anyRequiresGrad(inputs) {
 		return out
 	}
 	fn := &gradFn[T]{op: op, backward: backward, inputs: make([]autograd.Node[*Value[T]], len(inputs))}
@@ -24,6 +38,9 @@ func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], b
 		if in.requiresGrad {
 			fn.inputs[i] = (*node[T])(in)
 		}
+	}
+	if mode&TraceSites != 0 {
+		fn.site, _ = stackSite(false)
 	}
 	out.requiresGrad = true
 	out.fn = fn
@@ -60,6 +77,7 @@ var (
 	_ autograd.Node[*Value[float32]]        = (*node[float32])(nil)
 	_ autograd.Hooked[*Value[float64]]      = (*node[float64])(nil)
 	_ autograd.Accumulator[*Value[float64]] = (*node[float64])(nil)
+	_ autograd.Checker[*Value[float64]]     = (*node[float64])(nil)
 )
 
 func (n *node[T]) value() *Value[T] { return (*Value[T])(n) }
@@ -79,16 +97,23 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 	if fn == nil {
 		return nil, nil
 	}
-	if fn.released {
+	if fn.backward == nil {
+		if fn.site != nil {
+			return nil, fmt.Errorf("%w; %s", autograd.ErrReleased, fn.forwardSite())
+		}
 		return nil, autograd.ErrReleased
 	}
 	for _, s := range fn.saved {
 		if now := s.owner.data.Version(); now != s.version {
-			return nil, &OpError{Op: "Backward", Err: ErrVersion, Msg: fmt.Sprintf(
+			msg := fmt.Sprintf(
 				"one of the values needed for gradient computation has been modified by an in-place operation: "+
 					"[%s %v], %s, is at version %d; expected version %d instead. "+
 					"Hint: compute a copy (Clone) before modifying it, or modify it only after backward",
-				dtypeName[T](), s.owner.data.shape, savedOwner(s.owner), now, s.version)}
+				dtypeName[T](), s.owner.data.shape, savedOwner(s.owner), now, s.version)
+			if fn.site != nil {
+				msg += "; " + fn.forwardSite()
+			}
+			return nil, &OpError{Op: "Backward", Err: ErrVersion, Msg: msg}
 		}
 	}
 	return fn.backward(g, create), nil
@@ -112,7 +137,6 @@ func (n *node[T]) Release() {
 	if fn := n.fn; fn != nil {
 		fn.backward = nil
 		fn.saved = nil
-		fn.released = true
 	}
 }
 
@@ -153,8 +177,16 @@ func addGrads[T Float](a, b *Value[T], create bool) *Value[T] { return add(a, b,
 
 // BackwardOptions are the options of a backward pass: RetainGraph keeps
 // what the graph saved so that it can be traversed again, CreateGraph
-// records the backward computation itself (and implies RetainGraph).
+// records the backward computation itself (and implies RetainGraph),
+// DetectAnomaly stops the pass, with an error wrapping ErrAnomaly, at the
+// first op whose backward returns NaN (anomaly mode: see Traced), and
+// Stats, if set, receives the number of nodes the pass reached and ran.
 type BackwardOptions = autograd.Options
+
+// BackwardStats is what a backward pass reports through
+// BackwardOptions.Stats: Nodes, the number of nodes it reached, and Ran,
+// the number whose backward ran.
+type BackwardStats = autograd.Stats
 
 // GradOptions are BackwardOptions plus AllowUnused, for Grad.
 type GradOptions = autograd.GradOptions

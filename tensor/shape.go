@@ -100,7 +100,7 @@ func broadcastShape(op string, a, b []int) []int {
 	if err != nil {
 		e := err.(*OpError)
 		e.Op = op
-		panic(e)
+		panic(e.withSite())
 	}
 	return out
 }

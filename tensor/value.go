@@ -16,7 +16,9 @@ import (
 type Value[T Float] struct {
 	data         *Tensor[T]
 	requiresGrad bool
-	name         string
+	// trace is the anomaly mode that ops computed from v inherit (Traced).
+	trace TraceMode
+	name  string
 
 	// fn is set on the results of recorded ops (non-leaves) only.
 	fn *gradFn[T]
@@ -36,11 +38,14 @@ type gradFn[T Float] struct {
 	inputs []autograd.Node[*Value[T]]
 	// backward maps the gradient of the result to one gradient per input;
 	// the Values it captures are PyTorch's "saved for backward" list.
+	// Release sets it to nil: a nil backward means the graph was released.
 	backward func(g *Value[T], create bool) []*Value[T]
 	// saved records the versions of the tensors backward reads, so that an
 	// in-place change made after the op ran is detected.
-	saved    []savedTensor[T]
-	released bool
+	saved []savedTensor[T]
+	// site is where the op was called, "file:line", in a traced graph, and
+	// nil otherwise (a pointer, to keep untraced nodes small).
+	site *string
 }
 
 type savedTensor[T Float] struct {
@@ -152,7 +157,38 @@ func (v *Value[T]) RetainsGrad() bool { return v.retainsGrad }
 // Detach returns a new leaf that shares v's storage (and so its version
 // counter) and does not require a gradient: PyTorch's detach(). Use it to
 // cut a graph, for example to carry a hidden state across training steps.
-func (v *Value[T]) Detach() *Value[T] { return &Value[T]{data: v.data, name: v.name} }
+// The leaf keeps v's trace mode (Traced).
+func (v *Value[T]) Detach() *Value[T] { return &Value[T]{data: v.data, name: v.name, trace: v.trace} }
+
+// GraphSize returns the number of nodes of the recorded graph behind v: v
+// and every value reachable from it through recorded inputs, leaves
+// included. It is the number of nodes a backward from v would reach
+// (BackwardStats.Nodes) and is 1 for a leaf. A backward frees what the
+// nodes saved but not the nodes, so a value kept across training steps
+// keeps its whole history alive: a GraphSize that grows with the step
+// number is a missing Detach. It takes time linear in the count.
+func (v *Value[T]) GraphSize() int {
+	seen := map[*Value[T]]bool{v: true}
+	stack := []*Value[T]{v}
+	for len(stack) > 0 {
+		u := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if u.fn == nil {
+			continue
+		}
+		for _, in := range u.fn.inputs {
+			if in == nil {
+				continue
+			}
+			w := (*Value[T])(in.(*node[T]))
+			if !seen[w] {
+				seen[w] = true
+				stack = append(stack, w)
+			}
+		}
+	}
+	return len(seen)
+}
 
 // RegisterHook adds fn to the hooks that run on v's gradient during every
 // backward pass, in registration order, before the gradient is accumulated
