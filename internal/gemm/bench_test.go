@@ -8,8 +8,8 @@ import (
 
 // BenchmarkGemm measures square products C = A*B on one goroutine and on
 // two, in GFLOP/s (2n³ floating-point operations per product).
-// docs/benchmarks.md compares these numbers with PyTorch's on the same
-// machine.
+// testdata/bench_torch.py measures torch.mm on the same products, for the
+// side-by-side table in docs/benchmarks.md.
 func BenchmarkGemm(b *testing.B) {
 	for _, threads := range []int{1, 2} {
 		for _, n := range []int{64, 128, 256, 512, 1024} {

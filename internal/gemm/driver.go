@@ -3,6 +3,7 @@ package gemm
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 )
 
@@ -133,17 +134,13 @@ func (j *job[T]) run() {
 			// B is about to be packed over.
 			j.waitFor(&j.steps[s-1].taskDone, ntasks)
 		}
-		items := int32(np * j.nkb)
+		items := int32(j.packItems(np))
 		for {
 			it := st.packNext.Add(1) - 1
 			if it >= items {
 				break
 			}
-			q, kb := int(it)%np, int(it)/np
-			pc := kb * kc
-			kb = min(kc, j.k-pc)
-			d := j.packedB[pc*j.nc+q*kb*nr:][:kb*nr]
-			packBPanel(j.transB, j.b, j.ldb, pc, jc+q*nr, kb, min(nr, nb-q*nr), nr, d)
+			j.packItem(int(it), jc, nb, np)
 			if st.packDone.Add(1) == items {
 				j.signal()
 			}
@@ -166,6 +163,43 @@ func (j *job[T]) run() {
 	if bufp != nil {
 		ps.putBuf(bufp)
 	}
+}
+
+// packRowsPerItem is how many rows of a B that is not transposed one
+// packing item copies (into every panel of the block).
+const packRowsPerItem = 32
+
+// packItems returns the number of pieces the packing of op(B) for a jc
+// block of np panels is split into: a piece is a panel of one k block when
+// B is transposed (its rows are the panel's columns), and packRowsPerItem
+// rows of one k block, across all panels, when it is not.
+func (j *job[T]) packItems(np int) int {
+	if j.transB {
+		return j.nkb * np
+	}
+	return j.nkb * ceilDiv(j.kc, packRowsPerItem)
+}
+
+// packItem packs piece it of the jc block at column jc (nb columns in np
+// panels). Block kb of the packed B starts at element kb*kc*nc.
+func (j *job[T]) packItem(it, jc, nb, np int) {
+	nr := j.ar.nr
+	per := np
+	if !j.transB {
+		per = ceilDiv(j.kc, packRowsPerItem)
+	}
+	pc := it / per * j.kc
+	kb := min(j.kc, j.k-pc)
+	dst := j.packedB[pc*j.nc:]
+	if !j.transB {
+		r0 := it % per * packRowsPerItem
+		if r0 < kb {
+			packBRows(j.b, j.ldb, pc, jc, kb, r0, min(kb, r0+packRowsPerItem), nb, nr, dst)
+		}
+		return
+	}
+	q := it % per
+	packBPanel(j.b, j.ldb, pc, jc+q*nr, kb, min(nr, nb-q*nr), nr, dst[q*kb*nr:q*kb*nr+kb*nr])
 }
 
 // task computes task t of the jc block at column jc, nb columns in np
@@ -195,13 +229,25 @@ func (j *job[T]) task(t, jc, nb, np int, buf []T) {
 	}
 }
 
+// waitSpin is how long waitFor polls before it sleeps.
+const waitSpin = 50 * time.Microsecond
+
 // waitFor returns once *x reaches target.
 func (j *job[T]) waitFor(x *atomic.Int32, target int32) {
-	// The last piece of work is usually a few microseconds from done:
-	// spin briefly before sleeping.
-	for range 200 {
+	// The last piece of work is usually microseconds from done, and
+	// waking from sleep takes tens of them: spin for a while first.
+	var deadline time.Time
+	for i := 0; ; i++ {
 		if x.Load() >= target {
 			return
+		}
+		if i%64 == 63 {
+			now := time.Now()
+			if deadline.IsZero() {
+				deadline = now.Add(waitSpin)
+			} else if now.After(deadline) {
+				break
+			}
 		}
 	}
 	j.mu.Lock()

@@ -18,10 +18,11 @@ func kernel6x16f32(k int, a, b, c *float32, ldc int, alpha, beta float32)
 //go:noescape
 func kernel6x8f64(k int, a, b, c *float64, ldc int, alpha, beta float64)
 
-// Block sizes for AMD Zen 3 (32 KiB L1d, 512 KiB L2 per core, shared L3),
-// which also suit other AVX2 cores of its generation: a kc×nr panel of B is
-// 16 KiB and an mc×kc block of A about a third of L2, leaving room for the
-// B panels streaming through.
+// Block sizes for AMD Zen 3 (32 KiB L1d, 512 KiB L2 per core, 32 MiB
+// shared L3), which also suit other AVX2 cores of its generation: a kc×nr
+// panel of B is 16 KiB, half of L1; an mc×kc block of A is 144 KiB, leaving
+// most of L2 for the B panels and the rows of C streaming through; and the
+// packed B, read by every block of rows, is at most 4 MiB of L3.
 func init() {
 	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
 		return

@@ -10,22 +10,20 @@ package gemm
 // into dst as ceil(mb/mr) panels of kb×mr: element (i, p) of the block is
 // at dst[(i/mr)*kb*mr + p*mr + i%mr].
 func packA[T float32 | float64](transA bool, a []T, lda, i0, p0, mb, kb, mr int, dst []T) {
+	if transA {
+		// op(A)(i, p) = A[p*lda + i]: step p of every panel comes from
+		// row p0+p of A.
+		packRows(dst, a, p0*lda+i0, lda, kb, 0, kb, mb, mr)
+		return
+	}
+	// op(A)(i, p) = A[i*lda + p]: each panel is a transposed block of mr
+	// rows of A.
 	for q := 0; q < mb; q += mr {
 		rows := min(mr, mb-q)
 		d := dst[q*kb : q*kb+kb*mr]
-		switch {
-		case transA:
-			// op(A)(i, p) = A[p*lda + i]: each of the kb steps is a
-			// contiguous run of rows elements.
-			if !packCopyAsm(d, a, p0*lda+i0+q, lda, kb, rows, mr) {
-				packCopy(d, a, p0*lda+i0+q, lda, kb, rows, mr)
-			}
-		default:
-			// op(A)(i, p) = A[i*lda + p]: a transpose.
-			o := (i0+q)*lda + p0
-			s := packGatherAsm(d, a, o, lda, kb, rows, mr)
-			packGather(d[s*mr:], a, o+s, lda, kb-s, rows, mr)
-		}
+		o := (i0+q)*lda + p0
+		s := packGatherAsm(d, a, o, lda, kb, rows, mr)
+		packGather(d[s*mr:], a, o+s, lda, kb-s, rows, mr)
 	}
 }
 
@@ -33,53 +31,49 @@ func packA[T float32 | float64](transA bool, a []T, lda, i0, p0, mb, kb, mr int,
 // into dst as ceil(nb/nr) panels of kb×nr: element (p, j) of the block is
 // at dst[(j/nr)*kb*nr + p*nr + j%nr].
 func packB[T float32 | float64](transB bool, b []T, ldb, p0, j0, kb, nb, nr int, dst []T) {
-	for q := 0; q < nb; q += nr {
-		packBPanel(transB, b, ldb, p0, j0+q, kb, min(nr, nb-q), nr, dst[q*kb:q*kb+kb*nr])
-	}
-}
-
-// packBPanel packs the one panel of packB that holds cols columns of op(B)
-// starting at column j0.
-func packBPanel[T float32 | float64](transB bool, b []T, ldb, p0, j0, kb, cols, nr int, d []T) {
-	if transB {
-		// op(B)(p, j) = B[j*ldb + p]: each column of the panel is a
-		// contiguous row of B.
-		o := j0*ldb + p0
-		s := packGatherAsm(d, b, o, ldb, kb, cols, nr)
-		packGather(d[s*nr:], b, o+s, ldb, kb-s, cols, nr)
+	if !transB {
+		packBRows(b, ldb, p0, j0, kb, 0, kb, nb, nr, dst)
 		return
 	}
-	if !packCopyAsm(d, b, p0*ldb+j0, ldb, kb, cols, nr) {
-		packCopy(d, b, p0*ldb+j0, ldb, kb, cols, nr)
+	for q := 0; q < nb; q += nr {
+		packBPanel(b, ldb, p0, j0+q, kb, min(nr, nb-q), nr, dst[q*kb:q*kb+kb*nr])
 	}
 }
 
-// packCopy fills d with kb groups of w elements, group p being the first
-// cols elements of src[o+p*ld:] followed by w-cols zeros.
-func packCopy[T float32 | float64](d, src []T, o, ld, kb, cols, w int) {
-	d = d[:kb*w]
-	switch {
-	case cols == 16 && w == 16:
-		for p := range kb {
-			*(*[16]T)(d[p*16:]) = *(*[16]T)(src[o+p*ld:])
+// packBRows packs steps r0 to r1 of packB's block for a B that is not
+// transposed: op(B)(p, j) = B[p*ldb + j], so each step of every panel comes
+// from one row of B.
+func packBRows[T float32 | float64](b []T, ldb, p0, j0, kb, r0, r1, nb, nr int, dst []T) {
+	packRows(dst, b, p0*ldb+j0, ldb, kb, r0, r1, nb, nr)
+}
+
+// packBPanel packs the panel of packB that holds cols columns of op(B)
+// starting at column j0, for a transposed B: op(B)(p, j) = B[j*ldb + p], so
+// each column of the panel is a contiguous row of B.
+func packBPanel[T float32 | float64](b []T, ldb, p0, j0, kb, cols, nr int, d []T) {
+	o := j0*ldb + p0
+	s := packGatherAsm(d, b, o, ldb, kb, cols, nr)
+	packGather(d[s*nr:], b, o+s, ldb, kb-s, cols, nr)
+}
+
+// packRows fills steps r0 to r1 of ceil(width/w) panels of steps×w at dst
+// from rows of src: step p of the panels is the width elements at
+// src[o+p*ld:], w to a panel, the last one padded with zeros.
+func packRows[T float32 | float64](dst, src []T, o, ld, steps, r0, r1, width, w int) {
+	full := width / w
+	rest := width - full*w
+	stride := steps * w
+	for p := r0; p < r1; p++ {
+		row := src[o+p*ld : o+p*ld+width]
+		if !packSegsAsm(dst[p*w:], row, full, w, stride) {
+			for q := range full {
+				copy(dst[q*stride+p*w:q*stride+p*w+w], row[q*w:q*w+w])
+			}
 		}
-	case cols == 8 && w == 8:
-		for p := range kb {
-			*(*[8]T)(d[p*8:]) = *(*[8]T)(src[o+p*ld:])
-		}
-	case cols == 6 && w == 6:
-		for p := range kb {
-			*(*[6]T)(d[p*6:]) = *(*[6]T)(src[o+p*ld:])
-		}
-	case cols == 4 && w == 4:
-		for p := range kb {
-			*(*[4]T)(d[p*4:]) = *(*[4]T)(src[o+p*ld:])
-		}
-	default:
-		for p := range kb {
-			g := d[p*w : p*w+w]
-			copy(g, src[o+p*ld:o+p*ld+cols])
-			clear(g[cols:])
+		if rest > 0 {
+			g := dst[full*stride+p*w : full*stride+p*w+w]
+			copy(g, row[full*w:])
+			clear(g[rest:])
 		}
 	}
 }

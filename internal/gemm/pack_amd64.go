@@ -12,13 +12,13 @@ import (
 //go:generate go run -C asmgen . -file pack -out ../pack_amd64.s
 
 //go:noescape
-func copyRows24(dst, src *byte, rows, ld int)
+func copySegs24(dst, src *byte, segs, stride int)
 
 //go:noescape
-func copyRows48(dst, src *byte, rows, ld int)
+func copySegs48(dst, src *byte, segs, stride int)
 
 //go:noescape
-func copyRows64(dst, src *byte, rows, ld int)
+func copySegs64(dst, src *byte, segs, stride int)
 
 //go:noescape
 func gather6x32(dst, src *byte, cols, ld int)
@@ -35,28 +35,29 @@ func gather8x64(dst, src *byte, cols, ld int)
 // packAVX says whether the CPU runs the AVX packing loops.
 var packAVX = cpu.X86.HasAVX
 
-// packCopyAsm is packCopy in assembly for the full groups of the amd64
-// kernels' panels (24, 48 or 64 bytes). It reports whether it did the work.
-func packCopyAsm[T float32 | float64](d, src []T, o, ld, kb, cols, w int) bool {
-	if !packAVX || cols != w || kb == 0 {
+// packSegsAsm copies segs runs of w elements from src to d, d[stride:],
+// d[2*stride:], ... in assembly, for the groups of the amd64 kernels'
+// panels (24, 48 or 64 bytes). It reports whether it did the work.
+func packSegsAsm[T float32 | float64](d, src []T, segs, w, stride int) bool {
+	if !packAVX || segs == 0 {
 		return false
 	}
 	size := int(unsafe.Sizeof(d[0]))
-	var f func(dst, src *byte, rows, ld int)
+	var f func(dst, src *byte, segs, stride int)
 	switch w * size {
 	case 24:
-		f = copyRows24
+		f = copySegs24
 	case 48:
-		f = copyRows48
+		f = copySegs48
 	case 64:
-		f = copyRows64
+		f = copySegs64
 	default:
 		return false
 	}
 	// The bounds that the loop would have checked.
-	_ = src[o+(kb-1)*ld+w-1]
-	_ = d[kb*w-1]
-	f(bytePtr(d), bytePtr(src[o:]), kb, ld*size)
+	_ = src[segs*w-1]
+	_ = d[(segs-1)*stride+w-1]
+	f(bytePtr(d), bytePtr(src), segs, stride*size)
 	return true
 }
 

@@ -4,80 +4,80 @@
 
 #include "textflag.h"
 
-// func copyRows24(dst *byte, src *byte, rows int, ld int)
+// func copySegs24(dst *byte, src *byte, segs int, stride int)
 // Requires: AVX
-TEXT ·copyRows24(SB), NOSPLIT, $0-32
+TEXT ·copySegs24(SB), NOSPLIT, $0-32
 	MOVQ  dst+0(FP), DI
 	MOVQ  src+8(FP), SI
-	MOVQ  rows+16(FP), CX
-	MOVQ  ld+24(FP), DX
+	MOVQ  segs+16(FP), CX
+	MOVQ  stride+24(FP), DX
 	TESTQ CX, CX
-	JZ    copyRows24_done
+	JZ    copySegs24_done
 
-copyRows24_loop:
+copySegs24_loop:
 	VMOVUPS (SI), X0
 	VMOVSD  16(SI), X1
 	VMOVUPS X0, (DI)
 	VMOVSD  X1, 16(DI)
-	ADDQ    DX, SI
-	ADDQ    $0x00000018, DI
+	ADDQ    $0x00000018, SI
+	ADDQ    DX, DI
 	DECQ    CX
-	JNZ     copyRows24_loop
+	JNZ     copySegs24_loop
 
-copyRows24_done:
+copySegs24_done:
 	VZEROUPPER
 	RET
 
-// func copyRows48(dst *byte, src *byte, rows int, ld int)
+// func copySegs48(dst *byte, src *byte, segs int, stride int)
 // Requires: AVX
-TEXT ·copyRows48(SB), NOSPLIT, $0-32
+TEXT ·copySegs48(SB), NOSPLIT, $0-32
 	MOVQ  dst+0(FP), DI
 	MOVQ  src+8(FP), SI
-	MOVQ  rows+16(FP), CX
-	MOVQ  ld+24(FP), DX
+	MOVQ  segs+16(FP), CX
+	MOVQ  stride+24(FP), DX
 	TESTQ CX, CX
-	JZ    copyRows48_done
+	JZ    copySegs48_done
 
-copyRows48_loop:
+copySegs48_loop:
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), X1
 	VMOVUPS Y0, (DI)
 	VMOVUPS X1, 32(DI)
-	ADDQ    DX, SI
-	ADDQ    $0x00000030, DI
+	ADDQ    $0x00000030, SI
+	ADDQ    DX, DI
 	DECQ    CX
-	JNZ     copyRows48_loop
+	JNZ     copySegs48_loop
 
-copyRows48_done:
+copySegs48_done:
 	VZEROUPPER
 	RET
 
-// func copyRows64(dst *byte, src *byte, rows int, ld int)
+// func copySegs64(dst *byte, src *byte, segs int, stride int)
 // Requires: AVX
-TEXT ·copyRows64(SB), NOSPLIT, $0-32
+TEXT ·copySegs64(SB), NOSPLIT, $0-32
 	MOVQ  dst+0(FP), DI
 	MOVQ  src+8(FP), SI
-	MOVQ  rows+16(FP), CX
-	MOVQ  ld+24(FP), DX
+	MOVQ  segs+16(FP), CX
+	MOVQ  stride+24(FP), DX
 	TESTQ CX, CX
-	JZ    copyRows64_done
+	JZ    copySegs64_done
 
-copyRows64_loop:
+copySegs64_loop:
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
-	ADDQ    DX, SI
-	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, SI
+	ADDQ    DX, DI
 	DECQ    CX
-	JNZ     copyRows64_loop
+	JNZ     copySegs64_loop
 
-copyRows64_done:
+copySegs64_done:
 	VZEROUPPER
 	RET
 
 // func gather6x32(dst *byte, src *byte, cols int, ld int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·gather6x32(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -89,6 +89,12 @@ TEXT ·gather6x32(SB), NOSPLIT, $0-32
 	JZ   gather6x32_done
 
 gather6x32_loop:
+	PREFETCHT0   256(SI)
+	PREFETCHT0   256(SI)(DX*1)
+	PREFETCHT0   256(SI)(DX*2)
+	PREFETCHT0   256(SI)(R8*1)
+	PREFETCHT0   256(R9)
+	PREFETCHT0   256(R9)(DX*1)
 	VMOVUPS      (SI), Y0
 	VMOVUPS      (SI)(DX*1), Y1
 	VMOVUPS      (SI)(DX*2), Y2
@@ -140,7 +146,7 @@ gather6x32_done:
 	RET
 
 // func gather16x32(dst *byte, src *byte, cols int, ld int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·gather16x32(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -154,6 +160,22 @@ TEXT ·gather16x32(SB), NOSPLIT, $0-32
 	JZ   gather16x32_done
 
 gather16x32_loop:
+	PREFETCHT0 256(SI)
+	PREFETCHT0 256(SI)(DX*1)
+	PREFETCHT0 256(SI)(DX*2)
+	PREFETCHT0 256(SI)(R8*1)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 256(R9)(DX*1)
+	PREFETCHT0 256(R9)(DX*2)
+	PREFETCHT0 256(R9)(R8*1)
+	PREFETCHT0 256(R10)
+	PREFETCHT0 256(R10)(DX*1)
+	PREFETCHT0 256(R10)(DX*2)
+	PREFETCHT0 256(R10)(R8*1)
+	PREFETCHT0 256(R11)
+	PREFETCHT0 256(R11)(DX*1)
+	PREFETCHT0 256(R11)(DX*2)
+	PREFETCHT0 256(R11)(R8*1)
 	VMOVUPS    (SI), Y0
 	VMOVUPS    (SI)(DX*1), Y1
 	VMOVUPS    (SI)(DX*2), Y2
@@ -247,7 +269,7 @@ gather16x32_done:
 	RET
 
 // func gather6x64(dst *byte, src *byte, cols int, ld int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·gather6x64(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -259,6 +281,12 @@ TEXT ·gather6x64(SB), NOSPLIT, $0-32
 	JZ   gather6x64_done
 
 gather6x64_loop:
+	PREFETCHT0   256(SI)
+	PREFETCHT0   256(SI)(DX*1)
+	PREFETCHT0   256(SI)(DX*2)
+	PREFETCHT0   256(SI)(R8*1)
+	PREFETCHT0   256(R9)
+	PREFETCHT0   256(R9)(DX*1)
 	VMOVUPD      (SI), Y0
 	VMOVUPD      (SI)(DX*1), Y1
 	VMOVUPD      (SI)(DX*2), Y2
@@ -294,7 +322,7 @@ gather6x64_done:
 	RET
 
 // func gather8x64(dst *byte, src *byte, cols int, ld int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·gather8x64(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI
@@ -306,6 +334,14 @@ TEXT ·gather8x64(SB), NOSPLIT, $0-32
 	JZ   gather8x64_done
 
 gather8x64_loop:
+	PREFETCHT0 256(SI)
+	PREFETCHT0 256(SI)(DX*1)
+	PREFETCHT0 256(SI)(DX*2)
+	PREFETCHT0 256(SI)(R8*1)
+	PREFETCHT0 256(R9)
+	PREFETCHT0 256(R9)(DX*1)
+	PREFETCHT0 256(R9)(DX*2)
+	PREFETCHT0 256(R9)(R8*1)
 	VMOVUPD    (SI), Y0
 	VMOVUPD    (SI)(DX*1), Y1
 	VMOVUPD    (SI)(DX*2), Y2

@@ -4,6 +4,6 @@ package gemm
 
 // Without the amd64 assembly, packing is all Go.
 
-func packCopyAsm[T float32 | float64](d, src []T, o, ld, kb, cols, w int) bool { return false }
+func packSegsAsm[T float32 | float64](d, src []T, segs, w, stride int) bool { return false }
 
 func packGatherAsm[T float32 | float64](d, src []T, o, ld, kb, rows, w int) int { return 0 }

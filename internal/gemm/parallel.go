@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // minWorkPerThread is the number of multiply-adds (m*n*k) that one more
@@ -72,8 +73,28 @@ func parallel(n int, p part) {
 	}
 }
 
+// workerSpin is how long a worker polls for the next part after finishing
+// one before it blocks. Products tend to come in runs (a forward pass, its
+// backward pass), and waking a blocked goroutine takes tens of
+// microseconds, as long as a whole 128×128 product.
+const workerSpin = 100 * time.Microsecond
+
 func work(queue <-chan part) {
 	for p := range queue {
 		p.runPart()
+		// Poll for a while; the deadline is checked every few polls.
+		deadline := time.Now().Add(workerSpin)
+	poll:
+		for i := 0; ; i++ {
+			select {
+			case p = <-queue:
+				p.runPart()
+				deadline = time.Now().Add(workerSpin)
+			default:
+				if i%16 == 0 && time.Now().After(deadline) {
+					break poll
+				}
+			}
+		}
 	}
 }

@@ -6,9 +6,10 @@ package main
 // that moves the same number of bytes; the Go side checks bounds before it
 // calls them.
 //
-// copyRowsN copies rows of N contiguous bytes, ld bytes apart, to
-// consecutive N-byte groups: B panels that are rows of B and A panels of a
-// transposed A.
+// copySegsN scatters one row of a matrix, N bytes at a time, to the same
+// step of consecutive panels (stride bytes apart): it packs B panels from
+// rows of B and A panels from rows of a transposed A, reading each source
+// row from start to end so the hardware prefetcher can follow it.
 //
 // gatherRxS transposes a block of R rows, ld bytes apart, into groups of R
 // elements of S bits, one group per column: A panels of A and B panels of a
@@ -24,26 +25,29 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
+// prefetchAhead is how far ahead along each row the gathers prefetch.
+const prefetchAhead = 256
+
 func packs() {
-	copyRows(24)
-	copyRows(48)
-	copyRows(64)
+	copySegs(24)
+	copySegs(48)
+	copySegs(64)
 	gather32(6)
 	gather32(16)
 	gather64(6)
 	gather64(8)
 }
 
-// copyRows emits copyRows<width>(dst, src *byte, rows, ld int).
-func copyRows(width int) {
-	name := fmt.Sprintf("copyRows%d", width)
-	TEXT(name, NOSPLIT, "func(dst, src *byte, rows, ld int)")
-	Doc(fmt.Sprintf("%s copies rows runs of %d bytes, ld bytes apart from src, to consecutive bytes at dst.", name, width))
-	dst, src, n, ld := RDI, RSI, RCX, RDX
+// copySegs emits copySegs<width>(dst, src *byte, segs, stride int).
+func copySegs(width int) {
+	name := fmt.Sprintf("copySegs%d", width)
+	TEXT(name, NOSPLIT, "func(dst, src *byte, segs, stride int)")
+	Doc(fmt.Sprintf("%s copies segs consecutive runs of %d bytes from src to dst, dst+stride, dst+2*stride, ...", name, width))
+	dst, src, n, stride := RDI, RSI, RCX, RDX
 	Load(Param("dst"), dst)
 	Load(Param("src"), src)
-	Load(Param("rows"), n)
-	Load(Param("ld"), ld)
+	Load(Param("segs"), n)
+	Load(Param("stride"), stride)
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
@@ -64,8 +68,8 @@ func copyRows(width int) {
 		VMOVUPS(Y0, Mem{Base: dst})
 		VMOVUPS(Y1, Mem{Base: dst, Disp: 32})
 	}
-	ADDQ(ld, src)
-	ADDQ(U32(width), dst)
+	ADDQ(U32(width), src)
+	ADDQ(stride, dst)
 	DECQ(n)
 	JNZ(LabelRef(name + "_loop"))
 	Label(name + "_done")
@@ -139,6 +143,10 @@ func gather32(rows int) {
 	SHRQ(U8(3), n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
+	for _, a := range addr {
+		a.Disp += prefetchAhead
+		PREFETCHT0(a)
+	}
 	for h := 0; h < rows; h += 8 {
 		var in [8]VecPhysical
 		for r := range 8 {
@@ -191,6 +199,10 @@ func gather64(rows int) {
 	SHRQ(U8(2), n)
 	JZ(LabelRef(name + "_done"))
 	Label(name + "_loop")
+	for _, a := range addr {
+		a.Disp += prefetchAhead
+		PREFETCHT0(a)
+	}
 	// Rows 0-3: a 4×4 transpose, column p to the first 32 bytes of group p.
 	for r := range 4 {
 		VMOVUPD(addr[r], []VecPhysical{Y0, Y1, Y2, Y3}[r])
