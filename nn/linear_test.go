@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"math/rand/v2"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -74,20 +74,7 @@ type layerGoldenTensor struct {
 
 // layerGoldenFloat is a float written as a string ("0.1", "-0.0", "inf",
 // "nan"), because JSON numbers cannot hold infinities, NaN or -0.
-type layerGoldenFloat float64
-
-func (f *layerGoldenFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("golden float %s is not a string", b)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("golden float: %v", err)
-	}
-	*f = layerGoldenFloat(v)
-	return nil
-}
+type layerGoldenFloat = golden.Float
 
 func loadLayerGolden(t *testing.T) layerGoldenFile {
 	t.Helper()

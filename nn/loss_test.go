@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -76,20 +76,7 @@ type lossGoldenHVP struct {
 }
 
 // lossFloat is a float written as a JSON string ("0.5", "inf", "nan").
-type lossFloat float64
-
-func (f *lossFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("golden float %s is not a string", b)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("golden float: %v", err)
-	}
-	*f = lossFloat(v)
-	return nil
-}
+type lossFloat = golden.Float
 
 func loadLossGolden(t *testing.T) lossGoldenFile {
 	t.Helper()

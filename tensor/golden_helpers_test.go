@@ -3,10 +3,10 @@ package tensor
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -76,20 +76,7 @@ type goldenLayout struct {
 
 // goldenFloat is a float written as a string in JSON ("0.1", "-0.0", "inf",
 // "nan"), because JSON numbers cannot hold infinities, NaN or -0.
-type goldenFloat float64
-
-func (f *goldenFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("golden float %s is not a string", b)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("golden float: %v", err)
-	}
-	*f = goldenFloat(v)
-	return nil
-}
+type goldenFloat = golden.Float
 
 // loadGolden reads and checks the golden file at path. Unknown fields are
 // an error, so that a generator and its test cannot drift apart silently.

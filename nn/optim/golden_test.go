@@ -3,6 +3,7 @@ package optim_test
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"os"
 	"path/filepath"
@@ -39,20 +40,7 @@ const (
 	absFloor32 = 1e-6
 )
 
-type goldenFloat float64
-
-func (f *goldenFloat) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("golden float %s is not a string", b)
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		return fmt.Errorf("golden float: %v", err)
-	}
-	*f = goldenFloat(v)
-	return nil
-}
+type goldenFloat = golden.Float
 
 type goldenTensor struct {
 	Shape []int         `json:"shape"`
