@@ -90,60 +90,6 @@ func fhGraph(r, c int, ops []byte) func(x *Value[float64]) *Value[float64] {
 			Slice(x, 0, r*c, r*c+c, 1),
 			Sum(Slice(x, 0, n-1, n, 1)),
 		}
-		pick := func(b byte) *Value[float64] { return pool[int(b)%len(pool)] }
-		for i, op := range ops {
-			a := pick(op >> 4)
-			b := pick(byte(i) + op)
-			if _, err := BroadcastShapes(a.data.shape, b.data.shape); err != nil {
-				b = Sum(b) // 0-d broadcasts against anything
-			}
-			var y *Value[float64]
-			switch op % 15 {
-			case 0:
-				y = Add(a, b)
-			case 1:
-				y = Mul(a, b)
-			case 2:
-				y = Sub(a, b)
-			case 3:
-				y = Tanh(a)
-			case 4:
-				y = Sigmoid(a)
-			case 5:
-				y = Exp(Tanh(a))
-			case 6:
-				y = Div(a, AddScalar(Mul(b, b), 1))
-			case 7:
-				y = Sum(a)
-			case 8:
-				if a.data.Dims() == 2 {
-					y = Softmax(a, 1)
-				} else {
-					y = MulScalar(a, 0.5)
-				}
-			case 9:
-				if a.data.Dims() == 2 && b.data.Dims() >= 1 && b.data.shape[0] == a.data.shape[1] {
-					y = MatMul(a, b)
-				} else {
-					y = Mul(a, a)
-				}
-			case 10:
-				y = LogSumExp(a)
-			case 11:
-				y = Log1p(Square(a))
-			case 12:
-				y = Sqrt(AddScalar(Square(a), 1))
-			case 13:
-				y = GELU(a)
-			default:
-				y = Mul(LogSigmoid(a), Sigmoid(b))
-			}
-			pool = append(pool, y)
-		}
-		out := Sum(pool[0])
-		for _, y := range pool[1:] {
-			out = Add(out, Sum(y))
-		}
-		return out
+		return fuzzGraph(pool, ops, 15)
 	}
 }
