@@ -67,7 +67,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_tensor_golden import (  # noqa: E402  (the shared format)
-    Input, Rand, enc, expanded, f32_agrees, sliced, t, transposed)
+    VIEW_OPS, Input, Rand, _f, enc, expanded, f32_agrees, sliced, t, transposed)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "autograd_ops.json")
 
@@ -110,22 +110,10 @@ def _reduce(fn, keepdim, full=None):
     return op
 
 
-def _squeeze(x, axes):
-    if not axes:
-        return x.squeeze()
-    for a in sorted((a % x.dim() for a in axes), reverse=True):
-        x = x.squeeze(a)
-    return x
 
 
-def _slice(x, p):
-    idx = [slice(None)] * x.dim()
-    idx[p["axis"]] = slice(p["start"], p["stop"], p["step"])
-    return x[tuple(idx)]
 
 
-def _f(p, key):
-    return float(p[key])
 
 
 OPS = {
@@ -178,24 +166,8 @@ OPS = {
     "Softmax": lambda x, p: torch.softmax(x[0], p["axis"]),
     "LogSoftmax": lambda x, p: torch.log_softmax(x[0], p["axis"]),
     "MatMul": lambda x, p: torch.matmul(x[0], x[1]),
-    # views and copies
-    "Reshape": lambda x, p: x[0].reshape(p["shape"]),
-    "View": lambda x, p: x[0].view(p["shape"]),
-    "Flatten": lambda x, p: torch.flatten(x[0]),
-    "Transpose": lambda x, p: x[0].transpose(*p["axes"]),
-    "Permute": lambda x, p: x[0].permute(*p["axes"]),
-    "T": lambda x, p: x[0].t(),
-    "Slice": lambda x, p: _slice(x[0], p),
-    "Select": lambda x, p: x[0].select(p["axis"], p["index"]),
-    "IndexSelect": lambda x, p: torch.index_select(x[0], p["axis"], torch.tensor(p["indices"])),
-    "Squeeze": lambda x, p: _squeeze(x[0], p.get("axes", [])),
-    "Unsqueeze": lambda x, p: x[0].unsqueeze(p["axis"]),
-    "Expand": lambda x, p: x[0].expand(p["shape"]),
-    "BroadcastTo": lambda x, p: torch.broadcast_to(x[0], p["shape"]),
-    "Contiguous": lambda x, p: x[0].contiguous(),
-    "Concat": lambda x, p: torch.cat(x, p["axis"]),
-    "Stack": lambda x, p: torch.stack(x, p["axis"]),
 }
+OPS.update(VIEW_OPS)  # shared with the kernel golden file
 
 
 # ---------------------------------------------------------------- encoding

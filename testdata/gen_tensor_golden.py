@@ -159,7 +159,10 @@ OPS = {
     "Softmax": lambda x, p: torch.softmax(x[0], p["axis"]),
     "LogSoftmax": lambda x, p: torch.log_softmax(x[0], p["axis"]),
     "MatMul": lambda x, p: torch.matmul(x[0], x[1]),
-    # views and copies
+}
+
+# The views and copies; gen_autograd_golden.py reuses them.
+VIEW_OPS = {
     "Reshape": lambda x, p: x[0].reshape(p["shape"]),
     "View": lambda x, p: x[0].view(p["shape"]),
     "Flatten": lambda x, p: torch.flatten(x[0]),
@@ -177,6 +180,7 @@ OPS = {
     "Concat": lambda x, p: torch.cat(x, p["axis"]),
     "Stack": lambda x, p: torch.stack(x, p["axis"]),
 }
+OPS.update(VIEW_OPS)
 
 
 # ---------------------------------------------------------------- inputs
