@@ -20,6 +20,12 @@ type Options struct {
 	// Stats, if not nil, receives what the pass did (the number of nodes
 	// it reached and ran), also when a node fails.
 	Stats *Stats
+	// ReleaseValues lets every node that ran, except the roots, give up its
+	// own value once its Backward is done (ValueReleaser): for training
+	// loops that read nothing but the loss after backward, so that the
+	// memory of the forward pass is reused by the next step. It is ignored
+	// with RetainGraph or CreateGraph.
+	ReleaseValues bool
 }
 
 // GradOptions control Grad.
@@ -90,6 +96,7 @@ type pass[G comparable] struct {
 	create  bool
 	retain  bool
 	detect  bool   // anomaly mode: run Checker after each Backward
+	values  bool   // ReleaseValues without retain
 	stats   *Stats // the caller's, or nil
 	ran     int    // nodes whose Backward ran
 }
@@ -114,6 +121,7 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 		detect: opts.DetectAnomaly,
 		stats:  opts.Stats,
 	}
+	p.values = opts.ReleaseValues && !p.retain
 	// Number the inputs first so that the search knows its targets when it
 	// meets them.
 	p.targets = make([]int32, len(inputs))
@@ -130,6 +138,7 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 			return nil, errorf("%s: root %d is nil", op, i)
 		}
 		ids[i] = gr.id(r)
+		gr.verts[ids[i]].flags |= root
 	}
 	if err := gr.sort(ids); err != nil {
 		return nil, err
@@ -183,25 +192,35 @@ func (p *pass[G]) run(accumulate bool) error {
 				g = h.RunHooks(g)
 			}
 		}
+		captured := false
 		if x.flags&target != 0 && g != zero {
 			if !accumulate {
 				x.grad = g
+				captured = true
 			} else if a, ok := n.(Accumulator[G]); ok {
 				a.Accumulate(g, p.create)
 			}
 		}
-		if x.flags&runs == 0 {
-			continue
-		}
-		if g != zero {
+		if x.flags&runs != 0 && g != zero {
 			if err := p.backward(n, x.off, x.n, g); err != nil {
 				return err
 			}
+		}
+		if g != zero && !captured {
+			p.recycle(n, g)
+		}
+		if x.flags&runs == 0 {
+			continue
 		}
 		// A node that got no gradient counts as run, as in PyTorch, where
 		// it would have been called with an undefined gradient.
 		if !p.retain {
 			n.Release()
+		}
+		if p.values && x.flags&root == 0 {
+			if r, ok := n.(ValueReleaser); ok {
+				r.ReleaseValue()
+			}
 		}
 	}
 	return nil
@@ -227,9 +246,25 @@ func (p *pass[G]) backward(n Node[G], off, cnt int32, g G) error {
 	}
 	var zero G
 	for j, c := range p.gr.edges[off : off+cnt] {
-		if c >= 0 && grads[j] != zero && p.gr.verts[c].flags&needed != 0 {
+		if grads[j] == zero {
+			continue
+		}
+		if c >= 0 && p.gr.verts[c].flags&needed != 0 {
 			p.receive(c, grads[j])
+		} else {
+			p.recycle(n, grads[j])
 		}
 	}
 	return nil
+}
+
+// recycle tells n's Recycler, in a pass without CreateGraph, that the pass
+// is done with g.
+func (p *pass[G]) recycle(n Node[G], g G) {
+	if p.create {
+		return
+	}
+	if r, ok := n.(Recycler[G]); ok {
+		r.Recycle(g)
+	}
 }

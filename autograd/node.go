@@ -55,3 +55,25 @@ type AddFunc[G comparable] func(a, b G, createGraph bool) G
 type Checker[G comparable] interface {
 	CheckGradients(grads []G) error
 }
+
+// Recycler is implemented by nodes whose gradients can own memory worth
+// reusing. In a pass without CreateGraph the engine calls Recycle once for
+// every gradient it is done with: a node's gradient after the node's
+// Backward ran (or after Accumulate, for a node that does not run), and
+// each gradient a Backward returned for an input that the pass does not
+// need. It never calls it on a gradient that Grad returns. What Recycle
+// does is the node's business: the engine only promises that it will not
+// use g again.
+type Recycler[G comparable] interface {
+	Recycle(g G)
+}
+
+// ValueReleaser is implemented by nodes that can give up their own value
+// (not just what they saved) after their Backward ran: with
+// Options.ReleaseValues the engine calls ReleaseValue on every node that
+// ran, except the roots, right after Release. The node decides what is
+// safe to free; afterwards no node of the pass reads it (every node that
+// reads a value runs before the node that made it).
+type ValueReleaser interface {
+	ReleaseValue()
+}

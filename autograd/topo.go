@@ -14,6 +14,7 @@ const (
 	target                     // a node whose gradient the caller wants
 	needed                     // a target is reachable from it, itself included
 	runs                       // one of its inputs is needed: its Backward must run
+	root                       // one of the pass's roots
 )
 
 // vertex is the pass's record of one node.

@@ -118,3 +118,12 @@ func ZeroGrad[T tensor.Float](m Module[T]) {
 		p.ZeroGrad()
 	}
 }
+
+// ZeroGradInPlace zeroes the gradient of every parameter of m in place,
+// keeping the buffers (PyTorch's zero_grad(set_to_none=False)); see
+// tensor.Value.ZeroGradInPlace.
+func ZeroGradInPlace[T tensor.Float](m Module[T]) {
+	for _, p := range Params(m) {
+		p.ZeroGradInPlace()
+	}
+}

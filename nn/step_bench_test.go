@@ -41,9 +41,9 @@ func BenchmarkTrainStepMNIST64(b *testing.B) {
 	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.01})
 	b.ReportAllocs()
 	for b.Loop() {
-		opt.ZeroGrad()
+		opt.ZeroGradInPlace()
 		loss := nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
-		loss.Backward()
+		loss.BackwardWith(nil, tensor.BackwardOptions{ReleaseValues: true})
 		opt.Step()
 	}
 }

@@ -34,9 +34,9 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 		if !create {
 			args = make([]*Value[T], len(ins))
 			for i, x := range ins {
-				args[i] = x.Detach()
+				args[i] = x.detach()
 			}
-			res = out.Detach()
+			res = out.detach()
 		}
 		gs := f.Backward(g, args, res)
 		if len(gs) != len(ins) {
@@ -49,6 +49,16 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 		}
 		return gs
 	})
+	if out.fn != nil {
+		out.fn.user = true
+	}
+	// The caller's Forward saw the inputs and made the result: none of
+	// them may go back to the pool.
+	for _, x := range xs {
+		x.data.escape()
+	}
+	out.data.st.owner = nil
+	out.data.escape()
 	out.save(ins...)
 	out.save(out)
 	return out

@@ -109,6 +109,9 @@ func Tanh[T Float](x *Value[T]) *Value[T] { return tanh(x, true) }
 func tanh[T Float](x *Value[T], rec bool) *Value[T] {
 	var out *Value[T]
 	out = record("Tanh", x.data.Tanh(), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+		if !create && fusable(g.data, out.data) {
+			return []*Value[T]{Const(tanhGrad(g.data, out.data))}
+		}
 		oneMinusSq := addScalar(neg(mul(out, out, create), create), 1, create)
 		return []*Value[T]{mul(g, oneMinusSq, create)}
 	})
@@ -126,6 +129,9 @@ func Sigmoid[T Float](x *Value[T]) *Value[T] { return sigmoid(x, true) }
 func sigmoid[T Float](x *Value[T], rec bool) *Value[T] {
 	var out *Value[T]
 	out = record("Sigmoid", x.data.Sigmoid(), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+		if !create && fusable(g.data, out.data) {
+			return []*Value[T]{Const(sigmoidGrad(g.data, out.data))}
+		}
 		oneMinus := addScalar(neg(out, create), 1, create)
 		return []*Value[T]{mul(g, mul(out, oneMinus, create), create)}
 	})

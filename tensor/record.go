@@ -44,6 +44,7 @@ func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], b
 	}
 	out.requiresGrad = true
 	out.fn = fn
+	claim(out, inputs)
 	return out
 }
 
@@ -104,6 +105,11 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 		return nil, autograd.ErrReleased
 	}
 	for _, s := range fn.saved {
+		if s.owner.data.released() {
+			return nil, &OpError{Op: "Backward", Err: autograd.ErrReleased, Msg: fmt.Sprintf(
+				"%s needs %s, whose data an earlier backward with ReleaseValues gave back to the buffer pool; "+
+					"pass RetainGraph to that backward, or leave ReleaseValues off", fn.op, s.owner.describe())}
+		}
 		if now := s.owner.data.Version(); now != s.version {
 			msg := fmt.Sprintf(
 				"one of the values needed for gradient computation has been modified by an in-place operation: "+
@@ -116,8 +122,35 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 			return nil, &OpError{Op: "Backward", Err: ErrVersion, Msg: msg}
 		}
 	}
-	return fn.backward(g, create), nil
+	if create || !reuse.Load() {
+		return fn.backward(g, create), nil
+	}
+	if fn.user {
+		// A Function's backward is the caller's code: it may keep g, and
+		// what it returns may be anything.
+		publish(g.data)
+		return fn.backward(g, false), nil
+	}
+	// A native rule's results are views of g or buffers it allocated
+	// (newer than start), which nobody else can hold: those are private
+	// to the pass (pool.go).
+	start := storageSerial.Load()
+	gs := fn.backward(g, false)
+	for _, gi := range gs {
+		if gi != nil && gi.data.st.serial > start {
+			gi.data.st.private = true
+		}
+	}
+	for _, gi := range gs {
+		if gi != nil {
+			retain(gi.data)
+		}
+	}
+	return gs, nil
 }
+
+// Recycle is called by the engine when a plain pass is done with g.
+func (n *node[T]) Recycle(g *Value[T]) { release(g.data) }
 
 func savedOwner[T Float](v *Value[T]) string {
 	if v.fn == nil {
@@ -142,6 +175,9 @@ func (n *node[T]) Release() {
 
 // RunHooks applies the registered hooks in order.
 func (n *node[T]) RunHooks(g *Value[T]) *Value[T] {
+	if len(n.hooks) > 0 {
+		publish(g.data) // the hook may keep it
+	}
 	for _, h := range n.hooks {
 		if r := h.fn(g); r != nil {
 			g = r
@@ -163,6 +199,10 @@ func (n *node[T]) Accumulate(g *Value[T], create bool) {
 	switch {
 	case v.grad == nil && create:
 		v.grad = g
+	case v.grad == nil && ownedAlone(g.data):
+		// The pass's own buffer: take it instead of copying it.
+		publish(g.data)
+		v.grad = Const(g.data)
 	case v.grad == nil:
 		v.grad = Const(g.data.Clone())
 	case create || v.grad.requiresGrad:
@@ -173,7 +213,33 @@ func (n *node[T]) Accumulate(g *Value[T], create bool) {
 }
 
 // addGrads is the engine's rule for summing two gradients of one node.
-func addGrads[T Float](a, b *Value[T], create bool) *Value[T] { return add(a, b, create) }
+// In a plain pass it adds in place into a buffer the pass owns alone, and
+// recycles what it no longer needs.
+func addGrads[T Float](a, b *Value[T], create bool) *Value[T] {
+	if create || !(a.data.st.private || b.data.st.private) {
+		return add(a, b, create)
+	}
+	if ownedAlone(a.data) && a.data.st != b.data.st && equalShape(a.data.shape, b.data.shape) {
+		a.data.AddInPlace(b.data)
+		release(b.data)
+		return a
+	}
+	start := storageSerial.Load()
+	c := add(a, b, false)
+	if c.data.st.serial > start {
+		c.data.st.private = true
+	}
+	retain(c.data)
+	release(a.data)
+	release(b.data)
+	return c
+}
+
+// ownedAlone reports whether t is a private gradient that no other pending
+// gradient shares and that spans its whole storage contiguously.
+func ownedAlone[T Float](t *Tensor[T]) bool {
+	return t.st.private && t.st.refs == 1 && t.off == 0 && len(t.st.data) == t.Size() && t.IsContiguous()
+}
 
 // BackwardOptions are the options of a backward pass: RetainGraph keeps
 // what the graph saved so that it can be traversed again, CreateGraph
@@ -274,6 +340,11 @@ func Grad[T Float](outputs, inputs, gradOutputs []*Value[T], opts GradOptions) [
 	gs, err := autograd.Grad(outs, ins, seeds, addGrads[T], opts)
 	if err != nil {
 		panic(err)
+	}
+	for _, g := range gs {
+		if g != nil {
+			publish(g.data) // the caller's now
+		}
 	}
 	return gs
 }

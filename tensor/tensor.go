@@ -19,6 +19,17 @@ type Float interface {
 type storage[T Float] struct {
 	data    []T
 	version atomic.Uint64
+	// serial orders storages by creation; private and refs are the buffer
+	// pool's ownership record (pool.go), touched only by the backward pass
+	// that owns a private storage.
+	serial  uint64
+	private bool
+	refs    int32
+	// owner is the recorded op result this storage was made for, which
+	// may give it back to the pool under BackwardOptions.ReleaseValues
+	// unless escaped says that it was handed out (Data, Detach, ...).
+	owner   *Value[T]
+	escaped atomic.Bool
 }
 
 // Tensor is an n-dimensional strided array of T. Several tensors (views) may
@@ -50,6 +61,7 @@ type block[T Float] struct {
 func wrap[T Float](data []T, shape []int) *Tensor[T] {
 	b := &block[T]{}
 	b.st.data = data
+	b.st.serial = storageSerial.Add(1)
 	t := &b.t
 	t.st = &b.st
 	t.setLayout(shape, nil)
@@ -82,7 +94,9 @@ func (t *Tensor[T]) setLayout(shape, stride []int) {
 // empty returns a new contiguous tensor of the given shape with zeroed
 // elements.
 func empty[T Float](shape []int) *Tensor[T] {
-	return wrap(make([]T, numel(shape)), shape)
+	buf := poolFor[T]().get(numel(shape))
+	clear(buf)
+	return wrap(buf, shape)
 }
 
 // view returns a tensor sharing t's storage with the given layout.
@@ -327,7 +341,18 @@ func (t *Tensor[T]) ToSlice() []T {
 
 // Clone returns a contiguous copy of t with its own storage.
 func (t *Tensor[T]) Clone() *Tensor[T] {
-	return wrap(t.ToSlice(), t.shape)
+	c := alloc[T](t.shape)
+	if t.IsContiguous() {
+		copy(c.st.data, t.st.data[t.off:t.off+t.Size()])
+		return c
+	}
+	out := c.st.data[:0]
+	walk(t.shape, []int{t.off}, [][]int{t.stride}, func(o []int, n int, s []int) {
+		for i := 0; i < n; i++ {
+			out = append(out, t.st.data[o[0]+i*s[0]])
+		}
+	})
+	return c
 }
 
 // Contiguous returns t itself if it is contiguous, and otherwise a
@@ -348,6 +373,7 @@ func (t *Tensor[T]) Flat() []T {
 	if !t.IsContiguous() {
 		fail(ErrArgument, "Flat", "tensor of shape %v and strides %v is not contiguous; call Contiguous first", t.shape, t.stride)
 	}
+	t.escape() // the caller may keep the slice
 	return t.st.data[t.off : t.off+t.Size() : t.off+t.Size()]
 }
 

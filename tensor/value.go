@@ -46,6 +46,8 @@ type gradFn[T Float] struct {
 	// site is where the op was called, "file:line", in a traced graph, and
 	// nil otherwise (a pointer, to keep untraced nodes small).
 	site *string
+	// user is set for a Function, whose backward is the caller's code.
+	user bool
 }
 
 type savedTensor[T Float] struct {
@@ -70,13 +72,34 @@ func Param[T Float](t *Tensor[T]) *Value[T] { return &Value[T]{data: t, requires
 // no-grad path that optimisers use: it records nothing and bumps the
 // storage's version counter, so a backward that needs the old values fails
 // with ErrVersion instead of computing a wrong gradient.
-func (v *Value[T]) Data() *Tensor[T] { return v.data }
+//
+// After a backward with ReleaseValues, the data of an intermediate value
+// that was never handed out is back in the buffer pool, and Data panics
+// with autograd.ErrReleased: read what you need before that backward.
+func (v *Value[T]) Data() *Tensor[T] {
+	v.checkLive("Data")
+	v.data.escape()
+	return v.data
+}
 
 // Shape returns a copy of v's shape.
 func (v *Value[T]) Shape() []int { return v.data.Shape() }
 
 // Item returns the only element of a one-element Value.
-func (v *Value[T]) Item() T { return v.data.Item() }
+func (v *Value[T]) Item() T {
+	v.checkLive("Item")
+	v.data.escape()
+	return v.data.Item()
+}
+
+// checkLive panics if v's data went back to the pool (ReleaseValues).
+func (v *Value[T]) checkLive(op string) {
+	if v.data.released() {
+		panic(&OpError{Op: op, Err: autograd.ErrReleased, Msg: fmt.Sprintf(
+			"the data of %s went back to the buffer pool in a backward with ReleaseValues; "+
+				"read the values you need (Data, Item) before that backward, which keeps them, or leave ReleaseValues off", v.describe())})
+	}
+}
 
 // RequiresGrad reports whether gradients flow to v: true for leaves made
 // by Param (or SetRequiresGrad(true)) and for every result of an op with
@@ -139,6 +162,26 @@ func (v *Value[T]) SetGrad(g *Value[T]) {
 // the next backward sets it afresh instead of adding to it.
 func (v *Value[T]) ZeroGrad() { v.grad = nil }
 
+// ZeroGradInPlace zeroes v's gradient in place, keeping its buffer:
+// PyTorch's zero_grad(set_to_none=False), the 1.x default. The next
+// backward adds into that same buffer, so a training loop that calls it
+// instead of ZeroGrad allocates no gradient memory after its first step.
+// Unlike after ZeroGrad, optimisers then see a zero gradient rather than
+// none (weight decay and momentum still act). A recorded gradient (left by
+// a CreateGraph backward) is detached first, as PyTorch does. It is a
+// no-op when v has no gradient.
+func (v *Value[T]) ZeroGradInPlace() {
+	g := v.grad
+	if g == nil {
+		return
+	}
+	if g.fn != nil || g.requiresGrad {
+		g = g.Detach()
+		v.grad = g
+	}
+	g.data.Zero()
+}
+
 // RetainGrad makes backward store v's gradient in Grad even though v is not
 // a leaf. It is a no-op on a leaf and panics with ErrGrad on a value that
 // does not require a gradient.
@@ -158,7 +201,14 @@ func (v *Value[T]) RetainsGrad() bool { return v.retainsGrad }
 // counter) and does not require a gradient: PyTorch's detach(). Use it to
 // cut a graph, for example to carry a hidden state across training steps.
 // The leaf keeps v's trace mode (Traced).
-func (v *Value[T]) Detach() *Value[T] { return &Value[T]{data: v.data, name: v.name, trace: v.trace} }
+func (v *Value[T]) Detach() *Value[T] {
+	v.data.escape()
+	return v.detach()
+}
+
+// detach is Detach for the package's own short-lived uses, which do not
+// hand v's storage out.
+func (v *Value[T]) detach() *Value[T] { return &Value[T]{data: v.data, name: v.name, trace: v.trace} }
 
 // GraphSize returns the number of nodes of the recorded graph behind v: v
 // and every value reachable from it through recorded inputs, leaves
@@ -208,6 +258,9 @@ func (v *Value[T]) RegisterHook(fn func(g *Value[T]) *Value[T]) (remove func()) 
 
 // String describes v and prints its data.
 func (v *Value[T]) String() string {
+	if v.data.released() {
+		return v.describe() + " (released)"
+	}
 	return v.describe() + "\n" + v.data.String()
 }
 

@@ -137,6 +137,9 @@ type Optimizer[T tensor.Float] interface {
 	Step()
 	// ZeroGrad sets the gradient of every parameter to nil.
 	ZeroGrad()
+	// ZeroGradInPlace zeroes the gradient of every parameter in place,
+	// keeping the buffers for the next backward to add into.
+	ZeroGradInPlace()
 	// Params returns every parameter in state order.
 	Params() []*tensor.Value[T]
 	// State returns the per-parameter state as named tensors.
@@ -269,6 +272,17 @@ func (pg *paramGroups[T, O]) Params() []*tensor.Value[T] {
 func (pg *paramGroups[T, O]) ZeroGrad() {
 	for _, p := range pg.params {
 		p.ZeroGrad()
+	}
+}
+
+// ZeroGradInPlace zeroes the gradient of every parameter in place,
+// PyTorch's zero_grad(set_to_none=False): the buffers stay and the next
+// backward adds into them, so steady-state steps allocate no gradient
+// memory. A parameter then has a zero gradient rather than none, so Step
+// still applies weight decay and momentum to it, as in PyTorch.
+func (pg *paramGroups[T, O]) ZeroGradInPlace() {
+	for _, p := range pg.params {
+		p.ZeroGradInPlace()
 	}
 }
 
