@@ -67,7 +67,7 @@ func (d *Dropout[T]) Training() bool { return d.training.Load() }
 // in [0, 1].
 func (d *Dropout[T]) Forward(x *tensor.Value[T]) *tensor.Value[T] {
 	checkDropout(d.P)
-	if !d.training.Load() || d.P == 0 || x.Data().Size() == 0 {
+	if !d.training.Load() || d.P == 0 || x.Size() == 0 {
 		return x
 	}
 	// PyTorch's _dropout_impl: a Bernoulli(1-p) mask, divided by 1-p in

@@ -3,7 +3,6 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -54,70 +53,22 @@ func (l *Linear[T]) Out() int { return l.Weight.Data().Dim(0) }
 // ErrShape if x is 0-d or its last dimension is not in, or if Weight is not
 // a matrix or Bias not of shape (out).
 //
-// Gradients: dx = g @ W, dW = gᵀ @ x and db = g summed over all leading
-// dimensions, with x and g flattened to (rows, in) and (rows, out). Saves
-// its operands and its result, as every tensor.Function does; the backward
-// reads x and W.
-//
-// It is one primitive, "Linear", rather than the composite
-// Add(MatMul(x, T(W)), b), for speed (DESIGN.md, rule 5): the bias is added
-// into the product in place instead of into a second result, dW comes out
-// in W's (out, in) layout instead of as a transposed copy, and gradients are
-// computed only for the operands that require them. BenchmarkLinear
-// measures both forms side by side. The backward is written with
-// differentiable ops, so CreateGraph works through it.
+// It is the primitive tensor.Linear, whose doc comment gives its gradients
+// and why it is not composed of MatMul and Add; BenchmarkLinear measures
+// the two side by side. The checks are repeated here so that a misfit
+// input is reported in the layer's terms.
 func (l *Linear[T]) Forward(x *tensor.Value[T]) *tensor.Value[T] {
-	if l.Weight.Data().Dims() != 2 {
+	w := l.Weight.Data()
+	if w.Dims() != 2 {
 		panic(nnError(tensor.ErrShape, "Linear", "weight of shape %v is not a matrix (out, in)", l.Weight.Shape()))
 	}
-	shape := x.Shape()
-	if len(shape) == 0 || shape[len(shape)-1] != l.In() {
-		panic(nnError(tensor.ErrShape, "Linear", "input of shape %v does not end in the layer's %d input features (weight shape %v)", shape, l.In(), l.Weight.Shape()))
+	if d := x.Dims(); d == 0 || x.Dim(d-1) != w.Dim(1) {
+		panic(nnError(tensor.ErrShape, "Linear", "input of shape %v does not end in the layer's %d input features (weight shape %v)", x.Shape(), l.In(), l.Weight.Shape()))
 	}
-	if l.Bias != nil && !slices.Equal(l.Bias.Shape(), []int{l.Out()}) {
+	if b := l.Bias; b != nil && (b.Dims() != 1 || b.Dim(0) != w.Dim(0)) {
 		panic(nnError(tensor.ErrShape, "Linear", "bias of shape %v does not fit weight of shape %v", l.Bias.Shape(), l.Weight.Shape()))
 	}
-	// Whether each operand needs a gradient is fixed when the op is
-	// recorded, as PyTorch's ctx.needs_input_grad is; a plain backward
-	// hands Backward detached operands that cannot tell.
-	needX, needW := x.RequiresGrad(), l.Weight.RequiresGrad()
-	needB := l.Bias != nil && l.Bias.RequiresGrad()
-	f := &tensor.Function[T]{
-		Name: "Linear",
-		Forward: func(xs []*tensor.Tensor[T]) *tensor.Tensor[T] {
-			y := xs[0].MatMul(xs[1].T()) // reads W transposed in place
-			if len(xs) == 3 {
-				y.AddInPlace(xs[2])
-			}
-			return y
-		},
-		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
-			x, w := xs[0], xs[1]
-			grads := make([]*tensor.Value[T], len(xs))
-			if needX {
-				grads[0] = tensor.MatMul(g, w)
-			}
-			if needW || needB {
-				in, out := w.Data().Dim(1), w.Data().Dim(0)
-				rows := 1
-				for _, d := range shape[:len(shape)-1] {
-					rows *= d
-				}
-				g2 := tensor.Reshape(g, rows, out)
-				if needW {
-					grads[1] = tensor.MatMul(tensor.T(g2), tensor.Reshape(x, rows, in))
-				}
-				if needB {
-					grads[2] = tensor.Sum(g2, 0)
-				}
-			}
-			return grads
-		},
-	}
-	if l.Bias == nil {
-		return f.Apply(x, l.Weight)
-	}
-	return f.Apply(x, l.Weight, l.Bias)
+	return tensor.Linear(x, l.Weight, l.Bias)
 }
 
 // OwnParams returns "weight" and, if the layer has one, "bias".

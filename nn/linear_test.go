@@ -320,6 +320,30 @@ func TestLinearSavesOperands(t *testing.T) {
 	}
 }
 
+// TestLinearGradAccumulates runs two plain backward passes through a layer
+// without zeroing: each parameter's gradient must be the sum of both, and
+// the layer must be the one primitive "Linear". For y = sum(x @ Wᵀ + b)
+// with x all ones of shape (4, 3), every element of dW and db is 4 (the
+// number of rows) per pass.
+func TestLinearGradAccumulates(t *testing.T) {
+	l := nn.NewLinear[float32](rand.New(rand.NewPCG(1, 2)), 3, 2, true)
+	x := tensor.Const(tensor.Ones[float32](4, 3))
+	for pass := 1; pass <= 2; pass++ {
+		y := l.Forward(x)
+		if y.Op() != "Linear" {
+			t.Fatalf("Forward's result comes from op %q, want \"Linear\"", y.Op())
+		}
+		tensor.Sum(y).Backward()
+		want := float32(4 * pass)
+		if diff := cmp.Diff(l.Weight.Grad().Data().ToSlice(), []float32{want, want, want, want, want, want}); diff != "" {
+			t.Errorf("pass %d: dW (-got +want):\n%s", pass, diff)
+		}
+		if diff := cmp.Diff(l.Bias.Grad().Data().ToSlice(), []float32{want, want}); diff != "" {
+			t.Errorf("pass %d: db (-got +want):\n%s", pass, diff)
+		}
+	}
+}
+
 func TestLinearForwardShapes(t *testing.T) {
 	tests := []struct {
 		name   string

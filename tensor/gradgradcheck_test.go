@@ -248,6 +248,28 @@ func ggCases() []ggCase {
 		matmul("MatMul/batched-matrix", draw(2, 2, 3), draw(3, 2)),
 	)
 
+	// Linear (ops_linear.go).
+	linear := func(xs []*Value[float64]) *Value[float64] {
+		if len(xs) == 2 {
+			return Linear(xs[0], xs[1], nil)
+		}
+		return Linear(xs[0], xs[1], xs[2])
+	}
+	add(
+		ggCase{"Linear", func(r *rand.Rand) []*Value[float64] {
+			return ggParams(ggDraw(r, -1, 1, nil, 2, 3), ggDraw(r, -1, 1, nil, 4, 3), ggDraw(r, -1, 1, nil, 4))
+		}, linear},
+		ggCase{"Linear/batched", func(r *rand.Rand) []*Value[float64] {
+			return ggParams(ggDraw(r, -1, 1, nil, 2, 2, 3), ggDraw(r, -1, 1, nil, 2, 3), ggDraw(r, -1, 1, nil, 2))
+		}, linear},
+		ggCase{"Linear/vector no bias", func(r *rand.Rand) []*Value[float64] {
+			return ggParams(ggDraw(r, -1, 1, nil, 3), ggDraw(r, -1, 1, nil, 2, 3))
+		}, linear},
+		ggCase{"Linear/transposed", func(r *rand.Rand) []*Value[float64] {
+			return ggParams(ggT(ggDraw(r, -1, 1, nil, 3, 2)), ggT(ggDraw(r, -1, 1, nil, 3, 4)), ggDraw(r, -1, 1, nil, 4))
+		}, linear},
+	)
+
 	// Shape and view ops (ops_shape.go). Each is followed by a square (or
 	// a product with a constant), so that the checked function is not
 	// linear and its second derivative is not trivially zero.
@@ -324,7 +346,7 @@ func TestGradGradCheckCoversEveryOp(t *testing.T) {
 		"Exp", "Log", "Log1p", "Sqrt", "Abs", "Sign", "Tanh", "Sigmoid", "ReLU", "LeakyReLU", "Clamp", "ClampMin", "ClampMax",
 		"Maximum", "Minimum", "Where", "Square", "Reciprocal", "GELU", "Softplus", "LogSigmoid",
 		"Sum", "SumKeepDim", "Mean", "MeanKeepDim", "Max", "MaxKeepDim", "Min", "MinKeepDim", "LogSumExp", "LogSumExpKeepDim",
-		"Softmax", "LogSoftmax", "MatMul",
+		"Softmax", "LogSoftmax", "MatMul", "Linear",
 		"Reshape", "View", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Permute", "T", "Slice", "Select", "IndexSelect",
 		"Contiguous", "Concat", "Stack", "Function", "StraightThrough",
 	}

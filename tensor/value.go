@@ -85,6 +85,16 @@ func (v *Value[T]) Data() *Tensor[T] {
 // Shape returns a copy of v's shape.
 func (v *Value[T]) Shape() []int { return v.data.Shape() }
 
+// Dims returns the number of v's dimensions.
+func (v *Value[T]) Dims() int { return len(v.data.shape) }
+
+// Dim returns the size of v's dimension i (negative i counts from the
+// end). It panics with ErrAxis if i is out of range.
+func (v *Value[T]) Dim(i int) int { return v.data.Dim(i) }
+
+// Size returns the number of v's elements.
+func (v *Value[T]) Size() int { return v.data.Size() }
+
 // Item returns the only element of a one-element Value.
 func (v *Value[T]) Item() T {
 	v.checkLive("Item")
