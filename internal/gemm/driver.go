@@ -57,7 +57,7 @@ type jobStep struct {
 // k > 0, with the kernel of ar.
 func multiply[T float32 | float64](ar *arch[T], transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	ps := poolsFor[T]()
-	j, _ := ps.jobs.Get().(*job[T])
+	j := ps.jobs.Get()
 	if j == nil {
 		j = new(job[T])
 		j.done.L = &j.mu
@@ -321,10 +321,44 @@ func ceilDiv(a, b int) int { return (a + b - 1) / b }
 func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 
 // pools holds the reusable jobs and pack buffers of one element type, so
-// that steady-state calls allocate nothing.
+// that steady-state calls allocate nothing. They are plain free lists, not
+// sync.Pools: a sync.Pool is emptied by every other garbage collection, and
+// the megabyte-sized pack buffers of a large product were then allocated
+// anew every few training steps.
 type pools[T float32 | float64] struct {
-	jobs sync.Pool // *job[T]
-	bufs sync.Pool // *[]T, 64-byte aligned
+	jobs freeList[*job[T]]
+	bufs freeList[*[]T] // 64-byte aligned
+}
+
+// freeList is a small bounded stack of reusable objects. The bound is a
+// few per core: at most that many products run at once.
+type freeList[X any] struct {
+	mu    sync.Mutex
+	items []X
+}
+
+const freeListMax = 16
+
+// Get returns a reused object, or the zero X if there is none.
+func (l *freeList[X]) Get() X {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var x X
+	if n := len(l.items); n > 0 {
+		x = l.items[n-1]
+		l.items[n-1] = *new(X)
+		l.items = l.items[:n-1]
+	}
+	return x
+}
+
+// Put keeps x for reuse, or drops it if the list is full.
+func (l *freeList[X]) Put(x X) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.items) < freeListMax {
+		l.items = append(l.items, x)
+	}
 }
 
 var (
@@ -342,7 +376,7 @@ func poolsFor[T float32 | float64]() *pools[T] {
 
 // getBuf returns a buffer of at least n elements from the pool.
 func (p *pools[T]) getBuf(n int) *[]T {
-	if v, ok := p.bufs.Get().(*[]T); ok {
+	if v := p.bufs.Get(); v != nil {
 		if cap(*v) >= n {
 			*v = (*v)[:n]
 			return v
