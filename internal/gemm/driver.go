@@ -79,9 +79,7 @@ func multiply[T float32 | float64](ar *arch[T], transA, transB bool, m, n, k int
 		s.taskNext.Store(0)
 		s.taskDone.Store(0)
 	}
-	if size := j.nkb * j.kc * j.nc; cap(j.packedB) < size {
-		j.packedB = alignedSlice[T](size)
-	}
+	j.packedB = ps.getBuf(j.nkb * j.kc * j.nc)
 
 	j.refs.Store(int32(threads))
 	if threads > 1 {
@@ -123,7 +121,7 @@ func (j *job[T]) run() {
 	ar := j.ar
 	nr, kc := ar.nr, j.kc
 	ntasks := int32(j.nic * j.tc)
-	var bufp *[]T // the packed A block and a scratch tile, taken when needed
+	var bufp []T // the packed A block and a scratch tile, taken when needed
 	ps := poolsFor[T]()
 	for s := range j.steps {
 		st := &j.steps[s]
@@ -154,7 +152,7 @@ func (j *job[T]) run() {
 			if bufp == nil {
 				bufp = ps.getBuf(j.mc*kc + maxTile)
 			}
-			j.task(int(t), jc, nb, np, *bufp)
+			j.task(int(t), jc, nb, np, bufp)
 			if st.taskDone.Add(1) == ntasks {
 				j.signal()
 			}
@@ -273,7 +271,10 @@ func (j *job[T]) release() {
 	}
 	// Drop the caller's matrices so that the pool does not keep them alive.
 	j.a, j.b, j.c = nil, nil, nil
-	poolsFor[T]().jobs.Put(j)
+	ps := poolsFor[T]()
+	ps.putBuf(j.packedB)
+	j.packedB = nil
+	ps.jobs.Put(j)
 }
 
 // runPart is run by a worker of the pool (parallel.go).
@@ -327,7 +328,60 @@ func roundUp(a, b int) int { return ceilDiv(a, b) * b }
 // anew every few training steps.
 type pools[T float32 | float64] struct {
 	jobs freeList[*job[T]]
-	bufs freeList[*[]T] // 64-byte aligned
+	bufs bufList[T]
+}
+
+// bufList keeps 64-byte aligned buffers for reuse and hands out the
+// smallest that is big enough, so that the small buffers of small products
+// and the large ones of large products do not displace each other.
+type bufList[T float32 | float64] struct {
+	mu   sync.Mutex
+	bufs [][]T
+}
+
+// get returns a buffer of n elements, reused if one is big enough.
+func (l *bufList[T]) get(n int) []T {
+	l.mu.Lock()
+	best := -1
+	for i, b := range l.bufs {
+		if cap(b) >= n && (best < 0 || cap(b) < cap(l.bufs[best])) {
+			best = i
+		}
+	}
+	if best >= 0 {
+		b := l.bufs[best]
+		last := len(l.bufs) - 1
+		l.bufs[best] = l.bufs[last]
+		l.bufs[last] = nil
+		l.bufs = l.bufs[:last]
+		l.mu.Unlock()
+		return b[:n]
+	}
+	l.mu.Unlock()
+	return alignedSlice[T](n)
+}
+
+// put keeps b for reuse; when the list is full it drops the smallest
+// buffer, b included.
+func (l *bufList[T]) put(b []T) {
+	if b == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.bufs) < freeListMax {
+		l.bufs = append(l.bufs, b)
+		return
+	}
+	small := 0
+	for i, x := range l.bufs {
+		if cap(x) < cap(l.bufs[small]) {
+			small = i
+		}
+	}
+	if cap(b) > cap(l.bufs[small]) {
+		l.bufs[small] = b
+	}
 }
 
 // freeList is a small bounded stack of reusable objects. The bound is a
@@ -374,19 +428,10 @@ func poolsFor[T float32 | float64]() *pools[T] {
 	return any(&pools64).(*pools[T])
 }
 
-// getBuf returns a buffer of at least n elements from the pool.
-func (p *pools[T]) getBuf(n int) *[]T {
-	if v := p.bufs.Get(); v != nil {
-		if cap(*v) >= n {
-			*v = (*v)[:n]
-			return v
-		}
-	}
-	s := alignedSlice[T](n)
-	return &s
-}
+// getBuf returns a 64-byte aligned buffer of n elements from the pool.
+func (p *pools[T]) getBuf(n int) []T { return p.bufs.get(n) }
 
-func (p *pools[T]) putBuf(b *[]T) { p.bufs.Put(b) }
+func (p *pools[T]) putBuf(b []T) { p.bufs.put(b) }
 
 // alignedSlice returns a slice of n elements that starts on a 64-byte
 // boundary, so that a packed row of B never straddles two cache lines.
