@@ -23,6 +23,10 @@
 //     for tens of microseconds before they sleep, so back-to-back products
 //     hand work over without waking threads.
 //
+// Small products, and skinny ones that would leave the tiles mostly
+// padding (a layer with a handful of features), skip all of this: small.go
+// computes them with plain loops on the operands where they lie.
+//
 // Callers must depend only on Gemm's contract, not on how or in which order
 // it adds: results can differ from a naive loop in the last bits, and from
 // one kernel to another.
@@ -72,53 +76,11 @@ func gemm[T float32 | float64](ar *arch[T], transA, transB bool, m, n, k int, al
 		scale(m, n, beta, c, ldc)
 		return
 	}
-	if m*n*k <= smallWork {
+	if useSmall(ar, m, n, k) {
 		small(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	multiply(ar, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-}
-
-// smallWork is the number of multiply-adds below which packing, blocking
-// and the worker pool cost more than they save: the products of a small
-// network (a batch of 100 through a 2-4-1 MLP) are a few hundred
-// multiply-adds each, and are then dominated by the call's fixed cost.
-const smallWork = 4096
-
-// small computes C = alpha*op(A)*op(B) + beta*C with plain loops, one row
-// of C at a time, for products too small to pay for packing.
-func small[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	for i := range m {
-		crow := c[i*ldc : i*ldc+n]
-		switch beta {
-		case 0:
-			clear(crow) // BLAS: beta 0 overwrites C, NaN included
-		case 1:
-		default:
-			for j := range crow {
-				crow[j] *= beta
-			}
-		}
-		for p := range k {
-			var aip T
-			if transA {
-				aip = a[p*lda+i]
-			} else {
-				aip = a[i*lda+p]
-			}
-			aip *= alpha
-			if transB {
-				for j := range crow {
-					crow[j] += aip * b[j*ldb+p]
-				}
-			} else {
-				brow := b[p*ldb : p*ldb+n]
-				for j, bv := range brow {
-					crow[j] += aip * bv
-				}
-			}
-		}
-	}
 }
 
 // check panics unless x can hold a rows×cols row-major matrix with leading

@@ -1,0 +1,267 @@
+package gemm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// smallShape is a product that small computes, with its transposes.
+type smallShape struct {
+	transA, transB bool
+	m, n, k        int
+}
+
+func (s smallShape) String() string {
+	t := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("%s%s_%dx%dx%d", t(s.transA), t(s.transB), s.m, s.n, s.k)
+}
+
+// layerShapes are the products of a training step of a Linear layer on a
+// batch of 100, y = x@wᵀ, dw = gᵀ@x and dx = g@w, in the 2-4-1 network of
+// the demo: as Linear calls gemm, and as MatMul does when it finds a
+// transposed operand with a single row or column contiguous after all.
+var layerShapes = []smallShape{
+	{false, true, 100, 4, 2},  // y = x@w1ᵀ
+	{false, true, 100, 1, 4},  // y = h@w2ᵀ
+	{true, false, 4, 2, 100},  // dw1 = gᵀ@x
+	{true, false, 1, 4, 100},  // dw2 = gᵀ@h
+	{false, false, 100, 4, 1}, // dh = g@w2
+	{false, false, 100, 1, 4}, // y = h@w2ᵀ, w2ᵀ a contiguous column
+	{false, false, 1, 4, 100}, // dw2 = gᵀ@h, gᵀ a contiguous row
+}
+
+// TestSmall checks small, and Gemm on the same products, against the
+// naive loop on every combination of sizes 0, 1, 2, 3, 5, 7 and 17 (every
+// remainder of a group of four columns, alone and together), the layer
+// shapes, all four transposes, padded and unpadded leading dimensions, and
+// alpha and beta of 0, 1 and others. The operands are small integers and
+// alpha and beta 0 or powers of two, so every result is exact whatever the
+// order of the additions, and is compared exactly. C holds NaN when beta
+// is 0, which must not survive, and the padding of A and B holds NaN, which
+// must never be read.
+func TestSmall(t *testing.T) {
+	t.Run("float32", func(t *testing.T) { testSmall[float32](t) })
+	t.Run("float64", func(t *testing.T) { testSmall[float64](t) })
+}
+
+func testSmall[T float32 | float64](t *testing.T) {
+	sizes := []int{0, 1, 2, 3, 5, 7, 17}
+	var shapes []smallShape
+	for _, m := range sizes {
+		for _, n := range sizes {
+			for _, k := range sizes {
+				for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+					shapes = append(shapes, smallShape{tr[0], tr[1], m, n, k})
+				}
+			}
+		}
+	}
+	for _, s := range layerShapes {
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+			shapes = append(shapes, smallShape{tr[0], tr[1], s.m, s.n, s.k})
+		}
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, s := range shapes {
+		for _, pad := range []int{0, 3} {
+			for _, alpha := range []float64{0, 1, -2, 0.5} {
+				for _, beta := range []float64{0, 1, -0.25} {
+					checkSmall(t, rng, s, pad, T(alpha), T(beta))
+				}
+			}
+		}
+	}
+}
+
+// checkSmall runs one product through small (when its contract allows:
+// sizes and alpha non-zero) and through Gemm, on fresh operands.
+func checkSmall[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape, pad int, alpha, beta T) {
+	t.Helper()
+	lda, ldb, ldc, sizes := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, pad: pad}.operands(rng)
+	ac, bc := s.k, s.n
+	if s.transA {
+		ac = s.m
+	}
+	if s.transB {
+		bc = s.k
+	}
+	nan := T(math.NaN())
+	a := smallInts[T](rng, sizes[0], ac, lda, nan)
+	b := smallInts[T](rng, sizes[1], bc, ldb, nan)
+	c := smallInts[T](rng, sizes[2], s.n, ldc, 99) // the padding of C is someone else's
+	if beta == 0 {
+		for i := range s.m {
+			for j := range s.n {
+				c[i*ldc+j] = nan
+			}
+		}
+	}
+	want := append([]T(nil), c...)
+	ref := naive(s.transA, s.transB, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, c, ldc)
+	for i := range s.m {
+		for j := range s.n {
+			want[i*ldc+j] = T(ref[i*s.n+j])
+		}
+	}
+	run := func(name string, f func(c []T)) {
+		t.Helper()
+		got := append([]T(nil), c...)
+		f(got)
+		if slices.Equal(got, want) { // cmp.Diff is slow enough to dominate the test
+			return
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("%s(%v, lda=%d, ldb=%d, ldc=%d, alpha=%v, beta=%v): C mismatch (-want +got):\n%s", name, s, lda, ldb, ldc, alpha, beta, diff)
+		}
+	}
+	if s.m > 0 && s.n > 0 && s.k > 0 && alpha != 0 {
+		run("small", func(c []T) { small(s.transA, s.transB, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	}
+	run("Gemm", func(c []T) { Gemm(s.transA, s.transB, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, c, ldc) })
+}
+
+// smallInts returns n elements of a matrix with cols columns and leading
+// dimension ld, holding integers from -4 to 4 (so that every sum of
+// products is exact) and pad between the rows.
+func smallInts[T float32 | float64](rng *rand.Rand, n, cols, ld int, pad T) []T {
+	x := make([]T, n)
+	for i := range x {
+		if i%ld < cols {
+			x[i] = T(rng.IntN(9) - 4)
+		} else {
+			x[i] = pad
+		}
+	}
+	return x
+}
+
+// TestUseSmall pins down which products go to small, on a kernel with the
+// 6×16 tile of the float32 AVX2 one.
+func TestUseSmall(t *testing.T) {
+	ar := &arch[float32]{name: "test6x16", mr: 6, nr: 16}
+	tests := []struct {
+		m, n, k int
+		want    bool
+	}{
+		{100, 4, 2, true}, {100, 1, 4, true}, {4, 2, 100, true}, {1, 4, 100, true}, {100, 4, 1, true}, // layerShapes
+		{8, 8, 8, true},        // up to smallWork, any shape
+		{12, 12, 12, false},    // fills three quarters of its tiles
+		{16, 16, 16, false},    // fills eight ninths
+		{1000, 4, 2, true},     // a quarter of each tile used
+		{4, 2, 1000, true},     // a twelfth
+		{2, 32, 64, true},      // a third
+		{3, 32, 64, false},     // a half
+		{1, 64, 512, true},     // at skinnyWork
+		{1, 64, 513, false},    // past it
+		{32, 4, 256, true},     // at skinnyWork
+		{64, 4, 256, false},    // past it
+		{1 << 20, 1, 1, false}, // past it
+	}
+	for _, tt := range tests {
+		if got := useSmall(ar, tt.m, tt.n, tt.k); got != tt.want {
+			t.Errorf("useSmall(%s, %d, %d, %d) = %v, want %v", ar.name, tt.m, tt.n, tt.k, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkSmall compares small with smallBaseline, the loop it replaced,
+// on the layer shapes and on two squares at and below smallWork, and
+// measures Gemm's fixed cost on top of small (Gemm/1x1x1).
+func BenchmarkSmall(b *testing.B) {
+	shapes := append(layerShapes[:len(layerShapes):len(layerShapes)],
+		smallShape{false, false, 8, 8, 8},
+		smallShape{false, false, 16, 16, 16},
+		smallShape{true, true, 16, 16, 16},
+		smallShape{false, false, 7, 5, 3},
+	)
+	for _, s := range shapes {
+		b.Run("shape="+s.String()+"/impl=old", func(b *testing.B) { benchSmall[float32](b, s, smallBaseline[float32]) })
+		b.Run("shape="+s.String()+"/impl=new", func(b *testing.B) { benchSmall[float32](b, s, small[float32]) })
+	}
+	one := smallShape{false, false, 1, 1, 1}
+	b.Run("shape="+one.String()+"/impl=small", func(b *testing.B) { benchSmall[float32](b, one, small[float32]) })
+	b.Run("shape="+one.String()+"/impl=Gemm", func(b *testing.B) { benchSmall[float32](b, one, Gemm[float32]) })
+}
+
+type gemmFunc[T float32 | float64] func(transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)
+
+func benchSmall[T float32 | float64](b *testing.B, s smallShape, f gemmFunc[T]) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	lda, ldb, ldc, sizes := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k}.operands(rng)
+	x, y, c := randSlice[T](rng, sizes[0]), randSlice[T](rng, sizes[1]), make([]T, sizes[2])
+	b.ReportAllocs()
+	for b.Loop() {
+		f(s.transA, s.transB, s.m, s.n, s.k, 1, x, lda, y, ldb, 0, c, ldc)
+	}
+}
+
+// smallBaseline is the small of before the four-column loops, kept as the
+// baseline of BenchmarkSmall: one row of C at a time, and for each element
+// of op(A) a loop over the n elements of a row of op(B).
+func smallBaseline[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	for i := range m {
+		crow := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(crow)
+		case 1:
+		default:
+			for j := range crow {
+				crow[j] *= beta
+			}
+		}
+		for p := range k {
+			var aip T
+			if transA {
+				aip = a[p*lda+i]
+			} else {
+				aip = a[i*lda+p]
+			}
+			aip *= alpha
+			if transB {
+				for j := range crow {
+					crow[j] += aip * b[j*ldb+p]
+				}
+			} else {
+				brow := b[p*ldb : p*ldb+n]
+				for j, bv := range brow {
+					crow[j] += aip * bv
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSmallCrossover compares small with the packed path on products
+// around the limits of useSmall (smallWork, skinnyWork, a third of a tile
+// filled), to check them on another machine or kernel.
+func BenchmarkSmallCrossover(b *testing.B) {
+	shapes := []smallShape{
+		{false, false, 8, 8, 8},
+		{false, false, 12, 12, 12},
+		{false, false, 16, 16, 16},
+		{false, false, 32, 16, 1},
+		{false, true, 1000, 4, 2},
+		{true, false, 4, 2, 1000},
+		{true, false, 4, 16, 16},
+		{false, false, 1, 16, 512},
+		{false, false, 64, 4, 256},
+	}
+	packed := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		multiply(activeArch[float32](), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	for _, s := range shapes {
+		b.Run("shape="+s.String()+"/impl=small", func(b *testing.B) { benchSmall[float32](b, s, small[float32]) })
+		b.Run("shape="+s.String()+"/impl=packed", func(b *testing.B) { benchSmall[float32](b, s, packed) })
+	}
+}
