@@ -214,13 +214,13 @@ func (p *pass[G]) run(accumulate bool) error {
 		}
 		// A node that got no gradient counts as run, as in PyTorch, where
 		// it would have been called with an undefined gradient.
-		if !p.retain {
-			n.Release()
-		}
 		if p.values && x.flags&root == 0 {
 			if r, ok := n.(ValueReleaser); ok {
 				r.ReleaseValue()
 			}
+		}
+		if !p.retain {
+			n.Release()
 		}
 	}
 	return nil

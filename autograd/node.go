@@ -71,7 +71,7 @@ type Recycler[G comparable] interface {
 // ValueReleaser is implemented by nodes that can give up their own value
 // (not just what they saved) after their Backward ran: with
 // Options.ReleaseValues the engine calls ReleaseValue on every node that
-// ran, except the roots, right after Release. The node decides what is
+// ran, except the roots, right before Release. The node decides what is
 // safe to free; afterwards no node of the pass reads it (every node that
 // reads a value runs before the node that made it).
 type ValueReleaser interface {

@@ -103,6 +103,13 @@ func catalogue(t *testing.T) []catalogueCase {
 			loss.Backward()
 			return panicked(func() { loss.Backward() })
 		}},
+		{"Reading a value that backward released", autograd.ErrReleased, "Data()", func() error {
+			x := f32(2, 3)
+			h := x.Exp()
+			loss := h.Sum()
+			loss.BackwardWith(nil, tensor.BackwardOptions{ReleaseValues: true})
+			return panicked(func() { h.Data() })
+		}},
 		{"An in-place change of a saved tensor", tensor.ErrVersion, "", func() error {
 			x := f32(2)
 			y := x.Exp()

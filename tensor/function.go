@@ -57,7 +57,6 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 	for _, x := range xs {
 		x.data.escape()
 	}
-	out.data.st.owner = nil
 	out.data.escape()
 	out.save(ins...)
 	out.save(out)

@@ -235,8 +235,8 @@ func release[T Float](t *Tensor[T]) {
 
 // escape marks t's storage as handed out: never released by ReleaseValues.
 func (t *Tensor[T]) escape() {
-	if t.st.owner != nil && !t.st.escaped.Load() {
-		t.st.escaped.Store(true)
+	if t.st.owner.Load() != nil {
+		t.st.owner.Store(nil)
 	}
 }
 
@@ -248,7 +248,7 @@ func (t *Tensor[T]) released() bool { return t.st.data == nil && t.Size() > 0 }
 // A view of an input, or anything older, is left alone.
 func claim[T Float](out *Value[T], inputs []*Value[T]) {
 	st := out.data.st
-	if st.owner != nil {
+	if st.owner.Load() != nil {
 		return
 	}
 	for _, in := range inputs {
@@ -256,7 +256,7 @@ func claim[T Float](out *Value[T], inputs []*Value[T]) {
 			return
 		}
 	}
-	st.owner = out
+	st.owner.Store(out)
 }
 
 // ReleaseValue gives n's data back to the pool if n made it and it was
@@ -264,11 +264,11 @@ func claim[T Float](out *Value[T], inputs []*Value[T]) {
 func (n *node[T]) ReleaseValue() {
 	v := n.value()
 	st := v.data.st
-	if st.owner != v || st.escaped.Load() || !reuse.Load() || st.data == nil {
+	if st.owner.Load() != v || !reuse.Load() || st.data == nil {
 		return
 	}
 	buf := st.data
 	st.data = nil
-	st.owner = nil
+	st.owner.Store(nil)
 	poolFor[T]().put(buf)
 }

@@ -218,3 +218,26 @@ func TestReleaseValues(t *testing.T) {
 	// other's Mul saved h, which is gone: its backward fails cleanly.
 	checkReleased("backward through a released graph", func() { other.Backward() })
 }
+
+// TestOwnerLinksDoNotRetainGraphs checks that a storage's owner link, which
+// points at the value that may release it, never outlives the reasons for
+// it: a detached or read value, or a released graph, would otherwise keep
+// a whole graph alive through its storage.
+func TestOwnerLinksDoNotRetainGraphs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	w := Param(Normal[float32](rng, 0, 1, 16, 16))
+	x := Const(Normal[float32](rng, 0, 1, 8, 16))
+	out := Tanh(MatMul(x, w))
+	if out.data.st.owner.Load() != out {
+		t.Fatal("a fresh op result does not own its storage")
+	}
+	if d := out.Detach(); d.data.st.owner.Load() != nil {
+		t.Error("a detached value's storage still points at its graph")
+	}
+	h := MatMul(x, w)
+	loss := Sum(Tanh(h))
+	loss.Backward()
+	if h.data.st.owner.Load() != nil {
+		t.Error("after a plain backward, an intermediate's storage still points at the released graph")
+	}
+}

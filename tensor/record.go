@@ -19,21 +19,31 @@ import (
 // checked (TraceForward) and records where it was called. A rec-false
 // result, a gradient of a plain backward, is never traced.
 func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], backward func(g *Value[T], create bool) []*Value[T]) *Value[T] {
-	out := &Value[T]{data: data}
-	if !rec {
+	if !rec || !anyRequiresGrad(inputs) {
+		out := &Value[T]{data: data}
+		if rec {
+			if mode := traceOf(inputs); mode != 0 {
+				traceOp(op, out, inputs, mode)
+			}
+		}
 		return out
 	}
-	var mode TraceMode
-	for _, in := range inputs {
-		mode |= in.trace
-	}
-	if mode != 0 {
+	// The result, its gradFn and short input and saved lists in one
+	// allocation: a training step records dozens of ops.
+	r := &recorded[T]{}
+	out, fn := &r.v, &r.fn
+	out.data = data
+	if mode := traceOf(inputs); mode != 0 {
 		traceOp(op, out, inputs, mode)
 	}
-	if !anyRequiresGrad(inputs) {
-		return out
+	fn.op, fn.backward = op, backward
+	if len(inputs) <= len(r.ins) {
+		fn.inputs = r.ins[:len(inputs):len(inputs)]
+	} else {
+		fn.inputs = make([]autograd.Node[*Value[T]], len(inputs))
 	}
-	fn := &gradFn[T]{op: op, backward: backward, inputs: make([]autograd.Node[*Value[T]], len(inputs))}
+	fn.saved = fn.savedInline[:0]
+	mode := out.trace
 	for i, in := range inputs {
 		if in.requiresGrad {
 			fn.inputs[i] = (*node[T])(in)
@@ -46,6 +56,22 @@ func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], b
 	out.fn = fn
 	claim(out, inputs)
 	return out
+}
+
+// recorded is a recorded op's result with its gradFn, allocated together.
+type recorded[T Float] struct {
+	v   Value[T]
+	fn  gradFn[T]
+	ins [3]autograd.Node[*Value[T]]
+}
+
+// traceOf returns the trace modes of inputs, combined.
+func traceOf[T Float](inputs []*Value[T]) TraceMode {
+	var mode TraceMode
+	for _, in := range inputs {
+		mode |= in.trace
+	}
+	return mode
 }
 
 func anyRequiresGrad[T Float](vs []*Value[T]) bool {
@@ -170,6 +196,12 @@ func (n *node[T]) Release() {
 	if fn := n.fn; fn != nil {
 		fn.backward = nil
 		fn.saved = nil
+		fn.savedInline = [len(fn.savedInline)]savedTensor[T]{}
+	}
+	// A released value can no longer be given back (ReleaseValue runs
+	// first), and its storage must not keep the graph alive.
+	if st := n.data.st; st.owner.Load() == n.value() {
+		st.owner.Store(nil)
 	}
 }
 

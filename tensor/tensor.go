@@ -26,10 +26,11 @@ type storage[T Float] struct {
 	private bool
 	refs    int32
 	// owner is the recorded op result this storage was made for, which
-	// may give it back to the pool under BackwardOptions.ReleaseValues
-	// unless escaped says that it was handed out (Data, Detach, ...).
-	owner   *Value[T]
-	escaped atomic.Bool
+	// may give it back to the pool under BackwardOptions.ReleaseValues. It
+	// is cleared when the storage is handed out (Data, Detach, Flat, ...)
+	// and when the owner's graph is released, so that a storage never keeps
+	// a graph alive.
+	owner atomic.Pointer[Value[T]]
 }
 
 // Tensor is an n-dimensional strided array of T. Several tensors (views) may

@@ -48,6 +48,8 @@ type gradFn[T Float] struct {
 	site *string
 	// user is set for a Function, whose backward is the caller's code.
 	user bool
+	// savedInline backs saved for ops that save up to three tensors.
+	savedInline [3]savedTensor[T]
 }
 
 type savedTensor[T Float] struct {
@@ -105,9 +107,8 @@ func (v *Value[T]) Item() T {
 // checkLive panics if v's data went back to the pool (ReleaseValues).
 func (v *Value[T]) checkLive(op string) {
 	if v.data.released() {
-		panic(&OpError{Op: op, Err: autograd.ErrReleased, Msg: fmt.Sprintf(
-			"the data of %s went back to the buffer pool in a backward with ReleaseValues; "+
-				"read the values you need (Data, Item) before that backward, which keeps them, or leave ReleaseValues off", v.describe())})
+		fail(autograd.ErrReleased, op, "the data of %s went back to the buffer pool in a backward with ReleaseValues; "+
+			"read the values you need (Data, Item) before that backward, which keeps them, or leave ReleaseValues off", v.describe())
 	}
 }
 

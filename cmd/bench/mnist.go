@@ -59,9 +59,9 @@ func benchMNISTEpoch(d *mnistData, batch, limit, warmup int) sample {
 		for i, j := range idx {
 			y[i] = d.labels[j]
 		}
-		opt.ZeroGrad()
+		opt.ZeroGradInPlace()
 		loss := nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
-		loss.Backward()
+		loss.BackwardWith(nil, reuseValues)
 		opt.Step()
 	}
 

@@ -26,6 +26,12 @@ func newMLP[T tensor.Float](rng *rand.Rand, dims []int) []nn.Module[T] {
 // benchStep241 times one training step of cmd/demo's walkthrough: 100
 // points with two features, a 2-4-1 network (ReLU, sigmoid), BCE, SGD lr
 // 0.1, float64 as the demo runs it.
+// reuseValues is the backward of the training loops timed here: the
+// allocation-light loop of docs/benchmarks.md, which zeroes gradients in
+// place (ZeroGradInPlace) and lets backward return the step's intermediate
+// values to the buffer pool, so that a warm step allocates almost nothing.
+var reuseValues = tensor.BackwardOptions{ReleaseValues: true}
+
 func benchStep241(budget time.Duration) sample {
 	const n = 100
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -38,9 +44,9 @@ func benchStep241(budget time.Duration) sample {
 		panic(err) // the options are constants
 	}
 	return measure(budget, 3, func() {
-		opt.ZeroGrad()
+		opt.ZeroGradInPlace()
 		loss := nn.BCE(model.Forward(x), y, nil, nn.ReduceMean)
-		loss.Backward()
+		loss.BackwardWith(nil, reuseValues)
 		opt.Step()
 	})
 }
@@ -58,9 +64,9 @@ func benchStepMLP(dims []int, batch int, optName string, budget time.Duration) s
 	model := nn.NewSequential(newMLP[float32](rng, dims)...)
 	opt := newOptimizer(model, optName)
 	return measure(budget, 3, func() {
-		opt.ZeroGrad()
+		opt.ZeroGradInPlace()
 		loss := nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
-		loss.Backward()
+		loss.BackwardWith(nil, reuseValues)
 		opt.Step()
 	})
 }
