@@ -1,6 +1,7 @@
 package gemm
 
 import (
+	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,6 +88,12 @@ func multiply[T float32 | float64](ar *arch[T], transA, transB bool, m, n, k int
 	}
 	j.run()
 	j.waitFor(&j.steps[steps-1].taskDone, int32(j.nic*j.tc))
+	// Every task is done, so nobody reads the packed B again: a worker
+	// that picks this job up late finds no packing or task left. Return
+	// the buffer now rather than when that worker gets round to releasing
+	// the job, which on a busy machine can be many products later.
+	ps.putBuf(j.packedB)
+	j.packedB = nil
 	j.release()
 }
 
@@ -271,10 +278,7 @@ func (j *job[T]) release() {
 	}
 	// Drop the caller's matrices so that the pool does not keep them alive.
 	j.a, j.b, j.c = nil, nil, nil
-	ps := poolsFor[T]()
-	ps.putBuf(j.packedB)
-	j.packedB = nil
-	ps.jobs.Put(j)
+	poolsFor[T]().jobs.Put(j)
 }
 
 // runPart is run by a worker of the pool (parallel.go).
@@ -331,56 +335,49 @@ type pools[T float32 | float64] struct {
 	bufs bufList[T]
 }
 
-// bufList keeps 64-byte aligned buffers for reuse and hands out the
-// smallest that is big enough, so that the small buffers of small products
-// and the large ones of large products do not displace each other.
+// bufList keeps 64-byte aligned buffers for reuse, by power-of-two
+// capacity class. A request is served only from its own class: letting a
+// small product take a large buffer made the next large product allocate,
+// and the workers of one product may still hold their buffers while the
+// next product starts, so each class keeps a few.
 type bufList[T float32 | float64] struct {
-	mu   sync.Mutex
-	bufs [][]T
+	mu      sync.Mutex
+	classes [64][][]T
 }
 
-// get returns a buffer of n elements, reused if one is big enough.
+// bufsPerClass bounds the buffers kept per class: a product holds one B
+// buffer and one A buffer per goroutine, and a lagging worker of the
+// previous product may hold as many again.
+const bufsPerClass = 8
+
+// get returns a buffer of n elements, reused if its class has one.
 func (l *bufList[T]) get(n int) []T {
+	c := bits.Len(uint(max(n, 1) - 1))
 	l.mu.Lock()
-	best := -1
-	for i, b := range l.bufs {
-		if cap(b) >= n && (best < 0 || cap(b) < cap(l.bufs[best])) {
-			best = i
-		}
-	}
-	if best >= 0 {
-		b := l.bufs[best]
-		last := len(l.bufs) - 1
-		l.bufs[best] = l.bufs[last]
-		l.bufs[last] = nil
-		l.bufs = l.bufs[:last]
+	if k := len(l.classes[c]); k > 0 {
+		b := l.classes[c][k-1]
+		l.classes[c][k-1] = nil
+		l.classes[c] = l.classes[c][:k-1]
 		l.mu.Unlock()
 		return b[:n]
 	}
 	l.mu.Unlock()
-	return alignedSlice[T](n)
+	return alignedSlice[T](1 << c)[:n]
 }
 
-// put keeps b for reuse; when the list is full it drops the smallest
-// buffer, b included.
+// put keeps b for reuse unless its class is full.
 func (l *bufList[T]) put(b []T) {
-	if b == nil {
+	if cap(b) == 0 {
 		return
+	}
+	c := bits.Len(uint(cap(b))) - 1 // cap is a power of two for our buffers
+	if 1<<c != cap(b) {
+		return // not one of ours
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.bufs) < freeListMax {
-		l.bufs = append(l.bufs, b)
-		return
-	}
-	small := 0
-	for i, x := range l.bufs {
-		if cap(x) < cap(l.bufs[small]) {
-			small = i
-		}
-	}
-	if cap(b) > cap(l.bufs[small]) {
-		l.bufs[small] = b
+	if len(l.classes[c]) < bufsPerClass {
+		l.classes[c] = append(l.classes[c], b[:cap(b)])
 	}
 }
 
