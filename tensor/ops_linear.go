@@ -38,7 +38,7 @@ func Linear[T Float](x, w, b *Value[T]) *Value[T] {
 		fail(ErrShape, "Linear", "bias of shape %v does not fit weight of shape %v", b.data.shape, w.data.shape)
 	}
 
-	y := x.data.MatMul(w.data.T()) // reads w transposed in place
+	y := linearProduct(x.data, w.data, true)
 	inputs := []*Value[T]{x, w, b}
 	if b != nil {
 		linearAddBias(y, b.data)
@@ -69,7 +69,7 @@ func Linear[T Float](x, w, b *Value[T]) *Value[T] {
 // plan) allocates more than a small layer's arithmetic costs.
 func linearBackwardKernels[T Float](grads []*Value[T], g, x, w *Tensor[T], needX, needW, needB bool) {
 	if needX {
-		grads[0] = Const(g.MatMul(w))
+		grads[0] = Const(linearProduct(g, w, false))
 	}
 	if !needW && !needB {
 		return
@@ -155,4 +155,34 @@ func linearBackwardOps[T Float](grads []*Value[T], g, x, w *Value[T], needX, nee
 	if needB {
 		grads[2] = sum(g2, []int{0}, false, true)
 	}
+}
+
+// linearProduct returns a @ wᵀ (transW) or a @ w for a of shape (..., k),
+// calling the GEMM directly when a and w are contiguous: Tensor.MatMul's
+// general path (broadcast batches, views) costs more than the arithmetic of
+// a small layer. Anything else goes through MatMul, reading w transposed
+// in place.
+func linearProduct[T Float](a, w *Tensor[T], transW bool) *Tensor[T] {
+	if !a.IsContiguous() || !w.IsContiguous() || len(a.shape) == 0 {
+		if transW {
+			return a.MatMul(w.T())
+		}
+		return a.MatMul(w)
+	}
+	k := a.shape[len(a.shape)-1]
+	n := w.shape[1] // a @ w: w is (k, n)
+	if transW {
+		n = w.shape[0] // a @ wᵀ: w is (n, k)
+	}
+	rows := numel(a.shape[:len(a.shape)-1])
+	var buf [inlineDims]int
+	shape := append(buf[:0], a.shape...)
+	shape[len(shape)-1] = n
+	y := alloc[T](shape)
+	if rows == 0 || n == 0 {
+		return y
+	}
+	ldw := max(w.shape[1], 1)
+	gemm.Gemm(false, transW, rows, n, k, 1, linearRows(a), max(k, 1), w.st.data[w.off:w.off+w.Size()], ldw, 0, y.st.data, n)
+	return y
 }
