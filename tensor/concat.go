@@ -108,6 +108,25 @@ func (t *Tensor[T]) IndexSelect(axis int, indices []int) *Tensor[T] {
 	size := t.shape[axis]
 	shape := slices.Clone(t.shape)
 	shape[axis] = len(indices)
+	if t.IsContiguous() {
+		// Whole blocks of inner elements, copied without a view per index:
+		// gathering a batch of rows is one copy per row.
+		inner := numel(t.shape[axis+1:])
+		outer := numel(t.shape[:axis])
+		out := alloc[T](shape)
+		src, dst := t.st.data[t.off:t.off+t.Size()], out.st.data
+		for _, i := range indices {
+			if i < 0 || i >= size {
+				fail(ErrIndex, "IndexSelect", "index %d out of range for axis %d of size %d (shape %v)", i, axis, size, t.shape)
+			}
+		}
+		for o := range outer {
+			for k, i := range indices {
+				copy(dst[(o*len(indices)+k)*inner:][:inner], src[(o*size+i)*inner:][:inner])
+			}
+		}
+		return out
+	}
 	out := empty[T](shape)
 	for k, i := range indices {
 		if i < 0 || i >= size {
