@@ -2,6 +2,7 @@ package nn_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/chainrule/chainrule/nn"
@@ -9,41 +10,137 @@ import (
 	"github.com/chainrule/chainrule/tensor"
 )
 
-// BenchmarkTrainStep241 is one full-batch training step of the demo's
-// 2-4-1 network on 100 points: forward, BCE, backward, SGD. At this size the
-// step is all per-op overhead.
-func BenchmarkTrainStep241(b *testing.B) {
+// trainLoops are the two ways to write a training step that the step
+// benchmarks compare: PyTorch 2's default (gradients set to nil, a plain
+// backward), and the allocation-light loop (gradients zeroed in place,
+// intermediate values released by backward), which reuses last step's
+// memory for everything.
+var trainLoops = []struct {
+	name  string
+	reuse bool
+}{{"plain", false}, {"reuse", true}}
+
+// mlpStep returns one training step of model on (x, y) with loss, written
+// as the loop reuse asks for.
+func mlpStep[T tensor.Float](model nn.Module[T], opt optim.Optimizer[T], reuse bool, loss func() *tensor.Value[T]) func() {
+	return func() {
+		if reuse {
+			opt.ZeroGradInPlace()
+			loss().BackwardWith(nil, tensor.BackwardOptions{ReleaseValues: true})
+		} else {
+			opt.ZeroGrad()
+			loss().Backward()
+		}
+		opt.Step()
+	}
+}
+
+// step241 is one full-batch training step of the demo's 2-4-1 network on
+// 100 points: forward, BCE, backward, SGD.
+func step241(reuse bool) func() {
 	rng := rand.New(rand.NewPCG(1, 2))
 	xs := tensor.Normal[float32](rng, 0, 1, 100, 2)
 	y := tensor.Const(xs.Sum(1).Gt(tensor.Zeros[float32](100)).Reshape(100, 1))
 	x := tensor.Const(xs)
 	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 2, 4, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 4, 1, true), &nn.Sigmoid[float32]{})
 	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.1})
-	b.ReportAllocs()
-	for b.Loop() {
-		opt.ZeroGrad()
-		loss := nn.BCE(model.Forward(x), y, nil, nn.ReduceMean)
-		loss.Backward()
-		opt.Step()
-	}
+	return mlpStep(model, opt, reuse, func() *tensor.Value[float32] { return nn.BCE(model.Forward(x), y, nil, nn.ReduceMean) })
 }
 
-// BenchmarkTrainStepMNIST64 is one training step of the 784-256-128-10
-// MLP at batch 64 with cross-entropy and SGD.
-func BenchmarkTrainStepMNIST64(b *testing.B) {
+// stepMNIST is one training step of the 784-256-128-10 MLP at the given
+// batch size with cross-entropy and SGD.
+func stepMNIST(batch int, reuse bool) func() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, 64, 784))
-	y := make([]int, 64)
+	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, batch, 784))
+	y := make([]int, batch)
 	for i := range y {
 		y[i] = i % 10
 	}
 	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 784, 256, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 256, 128, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 128, 10, true))
 	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.01})
+	return mlpStep(model, opt, reuse, func() *tensor.Value[float32] {
+		return nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
+	})
+}
+
+// benchSteps runs step after a warm-up, so that B/op is the steady state
+// rather than the first steps' filling of the pools.
+func benchSteps(b *testing.B, step func()) {
+	for range 20 {
+		step()
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		opt.ZeroGradInPlace()
-		loss := nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
-		loss.BackwardWith(nil, tensor.BackwardOptions{ReleaseValues: true})
-		opt.Step()
+		step()
 	}
+}
+
+// BenchmarkTrainStep241 is the demo's step. At this size the step is all
+// per-op overhead.
+func BenchmarkTrainStep241(b *testing.B) {
+	for _, l := range trainLoops {
+		b.Run(l.name, func(b *testing.B) { benchSteps(b, step241(l.reuse)) })
+	}
+}
+
+// BenchmarkTrainStepMNIST64 is one step of the 784-256-128-10 MLP at batch
+// 64.
+func BenchmarkTrainStepMNIST64(b *testing.B) {
+	for _, l := range trainLoops {
+		b.Run(l.name, func(b *testing.B) { benchSteps(b, stepMNIST(64, l.reuse)) })
+	}
+}
+
+// TestSteadyStateAllocation checks the allocation target of the speed work:
+// once warm, a step of the allocation-light loop allocates less than 1% of
+// the bytes its tensors occupy (parameters, gradients, batch, every
+// activation and its gradient), while the plain loop, for comparison,
+// allocates most of them afresh.
+func TestSteadyStateAllocation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("steady-state measurement takes a second")
+	}
+	const batch = 64
+	params := 784*256 + 256 + 256*128 + 128 + 128*10 + 10
+	acts := batch * (256 + 256 + 128 + 128 + 10 + 10) // Linear and ReLU outputs, log-softmax
+	tensorBytes := float64(4 * (2*params + batch*784 + 2*acts))
+	perStep := func(step func()) float64 {
+		for range 30 {
+			step()
+		}
+		const n = 100
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range n {
+			step()
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	reuse, plain := perStep(stepMNIST(batch, true)), perStep(stepMNIST(batch, false))
+	t.Logf("bytes per step: %.0f with reuse, %.0f plain, of %.0f tensor bytes (%.2f%%, %.1f%%)",
+		reuse, plain, tensorBytes, 100*reuse/tensorBytes, 100*plain/tensorBytes)
+	if reuse > 0.01*tensorBytes {
+		t.Errorf("the allocation-light loop allocates %.0f bytes per step, %.2f%% of the step's %.0f tensor bytes; want under 1%%",
+			reuse, 100*reuse/tensorBytes, tensorBytes)
+	}
+	if plain < 0.1*tensorBytes {
+		t.Errorf("the plain loop allocates only %.0f bytes per step: the measurement is not seeing allocations", plain)
+	}
+}
+
+// BenchmarkTrainStep1024 is one step of the 1024-1024-1024-10 MLP at batch
+// 512 with cross-entropy and SGD, the large workload: GEMM-bound.
+func BenchmarkTrainStep1024(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, 512, 1024))
+	y := make([]int, 512)
+	for i := range y {
+		y[i] = i % 10
+	}
+	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 1024, 1024, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 1024, 1024, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 1024, 10, true))
+	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.01})
+	benchSteps(b, mlpStep(model, opt, true, func() *tensor.Value[float32] {
+		return nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
+	}))
 }

@@ -13,6 +13,12 @@ import "slices"
 //     (1, n): one flat loop per row;
 //  4. anything else (transposed, sliced, expanded): a strided walk whose
 //     runs still use the flat loops whenever their strides allow.
+//
+// The loops of the first three paths are shared between goroutines when
+// they are long (parallel.go); the walk of the fourth runs on the calling
+// goroutine. So does unary, whose loops are closures made by its callers:
+// handing one to another goroutine would move it to the heap on every call,
+// large or small.
 
 // binaryKernel is one binary op written as loops. Only f is required; the
 // loops are the op's hot paths written out so that the compiler sees the
@@ -62,6 +68,61 @@ func (k *binaryKernel[T]) loopSV(dst []T, s T, y []T) {
 	}
 }
 
+// The shared forms of the loops: on a long dst they cut it, and x and y
+// alongside, into ranges for parallelFor; on a short one they are the
+// loops themselves. The closure for parallelFor is made only on the long
+// path, where it costs an allocation next to hundreds of kilobytes of
+// work.
+
+func (k *binaryKernel[T]) sharedVV(dst, x, y []T) {
+	if len(dst) < parallelMin {
+		k.loopVV(dst, x, y)
+		return
+	}
+	parallelFor(len(dst), 1, func(lo, hi int) { k.loopVV(dst[lo:hi], x[lo:hi], y[lo:hi]) })
+}
+
+func (k *binaryKernel[T]) sharedVS(dst, x []T, s T) {
+	if len(dst) < parallelMin {
+		k.loopVS(dst, x, s)
+		return
+	}
+	parallelFor(len(dst), 1, func(lo, hi int) { k.loopVS(dst[lo:hi], x[lo:hi], s) })
+}
+
+func (k *binaryKernel[T]) sharedSV(dst []T, s T, y []T) {
+	if len(dst) < parallelMin {
+		k.loopSV(dst, s, y)
+		return
+	}
+	parallelFor(len(dst), 1, func(lo, hi int) { k.loopSV(dst[lo:hi], s, y[lo:hi]) })
+}
+
+// sharedRows is the bias pattern: dst[r] = f(x[r], row) when rowIsY, and
+// f(row, x[r]) otherwise, for every row r of dst and x, which hold whole
+// rows of len(row) elements.
+func (k *binaryKernel[T]) sharedRows(dst, x, row []T, rowIsY bool) {
+	m := len(row)
+	if len(dst) < parallelMin {
+		k.loopRows(dst, x, row, rowIsY)
+		return
+	}
+	parallelFor(len(dst)/m, m, func(lo, hi int) {
+		k.loopRows(dst[lo*m:hi*m], x[lo*m:hi*m], row, rowIsY)
+	})
+}
+
+func (k *binaryKernel[T]) loopRows(dst, x, row []T, rowIsY bool) {
+	m := len(row)
+	for r := 0; r < len(dst); r += m {
+		if rowIsY {
+			k.loopVV(dst[r:r+m], x[r:r+m], row)
+		} else {
+			k.loopVV(dst[r:r+m], row, x[r:r+m])
+		}
+	}
+}
+
 // binaryKernels holds the kernel of every binary op for one element type.
 // Each table is built once (binaryKernels32, binaryKernels64): a kernel
 // assembled inside generic code allocates a closure for each of its loops
@@ -91,7 +152,7 @@ func (t *Tensor[T]) ewElems() []T { return t.st.data[t.off : t.off+t.Size()] }
 // elements. loop must tolerate dst aliasing x.
 func unary[T Float](t *Tensor[T], loop func(dst, x []T)) *Tensor[T] {
 	if t.IsContiguous() {
-		out := empty[T](t.shape)
+		out := alloc[T](t.shape) // loop writes every element
 		loop(out.st.data, t.ewElems())
 		return out
 	}
@@ -133,11 +194,37 @@ func unaryInPlace[T Float](op string, t *Tensor[T], loop func(dst, x []T)) {
 	t.bump()
 }
 
+// scalarInPlace writes k(t, s) into t, k's loop over a tensor and a scalar,
+// then bumps t's version once. It panics with ErrArgument, naming op, if t
+// is expanded.
+func scalarInPlace[T Float](op string, t *Tensor[T], s T, k *binaryKernel[T]) {
+	ewCheckWritable(op, t)
+	if t.IsContiguous() {
+		d := t.ewElems()
+		k.sharedVS(d, d, s)
+		t.bump()
+		return
+	}
+	shape, strides := ewMergeDims(t.shape, [][]int{t.stride})
+	data, f := t.st.data, k.f
+	walk(shape, []int{t.off}, strides, func(o []int, n int, st []int) {
+		if st[0] == 1 {
+			d := data[o[0] : o[0]+n]
+			k.loopVS(d, d, s)
+			return
+		}
+		for i := range n {
+			data[o[0]+i*st[0]] = f(data[o[0]+i*st[0]], s)
+		}
+	})
+	t.bump()
+}
+
 // binary returns a new contiguous tensor holding k applied to a and b
 // broadcast together. It panics with ErrShape, naming op, if their shapes do
 // not broadcast.
 func binary[T Float](op string, a, b *Tensor[T], k *binaryKernel[T]) *Tensor[T] {
-	out := empty[T](broadcastShape(op, a.shape, b.shape))
+	out := alloc[T](broadcastShape(op, a.shape, b.shape)) // binaryInto writes every element
 	binaryInto(out, a, b, k)
 	return out
 }
@@ -200,25 +287,19 @@ func binaryInto[T Float](dst, a, b *Tensor[T], k *binaryKernel[T]) {
 		case aFull && bFull:
 			// Same number of elements as the broadcast shape means the same
 			// shape up to leading 1s, so flat positions correspond.
-			k.loopVV(d, a.ewElems(), b.ewElems())
+			k.sharedVV(d, a.ewElems(), b.ewElems())
 			return
 		case aFull && b.Size() == 1:
-			k.loopVS(d, a.ewElems(), b.st.data[b.off])
+			k.sharedVS(d, a.ewElems(), b.st.data[b.off])
 			return
 		case bFull && a.Size() == 1:
-			k.loopSV(d, a.st.data[a.off], b.ewElems())
+			k.sharedSV(d, a.st.data[a.off], b.ewElems())
 			return
 		case aFull && ewIsRow(b, dst.shape):
-			x, y := a.ewElems(), b.ewElems()
-			for r := 0; r < n; r += len(y) {
-				k.loopVV(d[r:r+len(y)], x[r:r+len(y)], y)
-			}
+			k.sharedRows(d, a.ewElems(), b.ewElems(), true)
 			return
 		case bFull && ewIsRow(a, dst.shape):
-			x, y := a.ewElems(), b.ewElems()
-			for r := 0; r < n; r += len(x) {
-				k.loopVV(d[r:r+len(x)], x, y[r:r+len(x)])
-			}
+			k.sharedRows(d, b.ewElems(), a.ewElems(), false)
 			return
 		}
 	}

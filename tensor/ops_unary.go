@@ -148,11 +148,106 @@ func ReLU[T Float](x *Value[T]) *Value[T] { return relu(x, true) }
 
 func relu[T Float](x *Value[T], rec bool) *Value[T] {
 	var out *Value[T]
-	out = record("ReLU", x.data.ReLU(), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+	out = record("ReLU", reluForward(x.data), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+		if !create && fusable(g.data, out.data) {
+			return []*Value[T]{Const(reluGrad(g.data, out.data))}
+		}
 		return []*Value[T]{mul(g, Const(out.data.Gt(Scalar[T](0))), create)}
 	})
 	out.save(out)
 	return out
+}
+
+// reluForward is x.ReLU() with a loop that does not branch on the sign of
+// each element, shared between goroutines on long tensors: the branch of
+// Tensor.ReLU's loop is mispredicted on every other element of a random
+// activation, which makes it three times slower (BenchmarkReLUKernels).
+func reluForward[T Float](x *Tensor[T]) *Tensor[T] {
+	if !x.IsContiguous() {
+		return x.ReLU()
+	}
+	out := alloc[T](x.shape)
+	d, s := out.ewElems(), x.ewElems()
+	if len(d) < parallelMin {
+		reluBitsLoop(d, s)
+	} else {
+		parallelFor(len(d), 1, func(lo, hi int) { reluBitsLoop(d[lo:hi], s[lo:hi]) })
+	}
+	return out
+}
+
+// reluGrad returns g*(y > 0) for y = relu(x) and a fusable pair (fused.go),
+// as Mul and Gt compute it but in one pass without the mask: g times
+// exactly 1 or 0, so a NaN or infinite g gives NaN where y <= 0 or y is
+// NaN, as g*0 does. A long contiguous g is shared between goroutines.
+func reluGrad[T Float](g, y *Tensor[T]) *Tensor[T] {
+	n := y.Size()
+	if n < parallelMin || !g.IsContiguous() {
+		return fusedGrad(g, y, func(gs, ys, rs []T) { reluGradLoop(rs, gs, ys) })
+	}
+	r := alloc[T](y.shape)
+	rs, gs, ys := r.ewElems(), g.ewElems(), y.ewElems()
+	parallelFor(n, 1, func(lo, hi int) { reluGradLoop(rs[lo:hi], gs[lo:hi], ys[lo:hi]) })
+	return r
+}
+
+// reluBitsLoop sets dst[i] = 0 where x[i] < 0 and x[i] elsewhere (so -0
+// and NaN pass through, as in reluLoop), deciding on the bits of x[i]. Read
+// as unsigned integers, the negative numbers other than -0 are the range
+// from -0's bits + 1 up to -Inf's, which one subtraction and one unsigned
+// comparison test, and the compiler turns the choice into a conditional
+// move.
+func reluBitsLoop[T Float](dst, x []T) {
+	switch d := any(dst).(type) {
+	case []float32:
+		const lo, hi = 0x80000001, 0xff800000 // smallest negative, -Inf
+		x := any(x).([]float32)[:len(d)]
+		for i, v := range x {
+			b := math.Float32bits(v)
+			if b-lo <= hi-lo {
+				b = 0
+			}
+			d[i] = math.Float32frombits(b)
+		}
+	case []float64:
+		const lo, hi = 0x8000000000000001, 0xfff0000000000000
+		x := any(x).([]float64)[:len(d)]
+		for i, v := range x {
+			b := math.Float64bits(v)
+			if b-lo <= hi-lo {
+				b = 0
+			}
+			d[i] = math.Float64frombits(b)
+		}
+	}
+}
+
+// reluGradLoop sets dst[i] = g[i]*m, m = 1 where out[i] > 0 and 0
+// elsewhere, with m chosen by the bits of out[i] as in reluBitsLoop: the
+// positive numbers are the range from +0's bits + 1 up to +Inf's.
+func reluGradLoop[T Float](dst, g, out []T) {
+	switch d := any(dst).(type) {
+	case []float32:
+		const lo, hi, one = 1, 0x7f800000, 0x3f800000
+		g, out := any(g).([]float32)[:len(d)], any(out).([]float32)[:len(d)]
+		for i, o := range out {
+			var m uint32
+			if math.Float32bits(o)-lo <= hi-lo {
+				m = one
+			}
+			d[i] = g[i] * math.Float32frombits(m)
+		}
+	case []float64:
+		const lo, hi, one = 1, 0x7ff0000000000000, 0x3ff0000000000000
+		g, out := any(g).([]float64)[:len(d)], any(out).([]float64)[:len(d)]
+		for i, o := range out {
+			var m uint64
+			if math.Float64bits(o)-lo <= hi-lo {
+				m = one
+			}
+			d[i] = g[i] * math.Float64frombits(m)
+		}
+	}
 }
 
 // LeakyReLU returns x where x > 0 and slope*x elsewhere (PyTorch's default
