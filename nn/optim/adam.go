@@ -197,7 +197,8 @@ type adamUpdate[T tensor.Float] struct {
 // product, so that no platform fuses it into the following sum; the order
 // of the operations is PyTorch's (addcmul: self + (value*t1)*t2, addcdiv:
 // self + (value*t1)/t2).
-func (u *adamUpdate[T]) apply(lo, hi int) {
+// Range updates the elements [lo, hi).
+func (u *adamUpdate[T]) Range(lo, hi int) {
 	x := u.x[lo:hi]
 	// Slicing to len(x) spares a bounds check per element.
 	g, m, v := u.g[lo:hi][:len(x)], u.m[lo:hi][:len(x)], u.v[lo:hi][:len(x)]

@@ -1,10 +1,7 @@
 package optim
 
 import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-
+	"github.com/chainrule/chainrule/internal/parallel"
 	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -154,7 +151,8 @@ func (u *sgdUpdate[T]) cost() int {
 // descent and the usual momentum have loops of their own: Go does not take
 // the tests of the options out of the loop, and they made the general loop
 // two to three times slower than these.
-func (u *sgdUpdate[T]) apply(lo, hi int) {
+// Range updates the elements [lo, hi).
+func (u *sgdUpdate[T]) Range(lo, hi int) {
 	x := u.x[lo:hi]
 	g := u.g[lo:hi][:len(x)] // one bounds check, not one per element
 	var buf []T
@@ -225,15 +223,10 @@ var _ Optimizer[float32] = (*SGD[float32])(nil)
 
 // Sharing an update between goroutines. The per-element updates of SGD and
 // Adam are independent from element to element, so a long parameter is cut
-// into chunks that the calling goroutine and a small pool of workers claim
-// from a counter; each element is computed by the same code whatever the
-// split, so results are bit-identical to a serial run. This is package
-// tensor's parallelFor (tensor/parallel.go) with an interface in place of
-// the closure, which lets a step run without allocating; the two pools
-// belong together in an internal package.
-
-// A rangeUpdate updates the elements [lo, hi) of one parameter.
-type rangeUpdate interface{ apply(lo, hi int) }
+// into chunks that internal/parallel shares among goroutines; each element
+// is computed by the same code whatever the split, so results are
+// bit-identical to a serial run. The update is a parallel.Ranger kept on the
+// optimiser, not a closure, so that a step runs without allocating.
 
 // parallelMin is the work from which an update is shared, in elements of
 // plain descent (one read-modify-write and a multiply-add each, about a
@@ -244,114 +237,10 @@ type rangeUpdate interface{ apply(lo, hi int) }
 // variable so that tests can force either path.
 var parallelMin = 1 << 17
 
-// parallelChunk is the smallest chunk, a multiple of 16 elements (a 64-byte
-// cache line of float32) so that no two goroutines write to the same line.
-const parallelChunk = 1 << 13
-
-// parallelFor calls u.apply on disjoint ranges that cover [0, n), from up
+// parallelFor calls u.Range on disjoint ranges that cover [0, n), from up
 // to runtime.GOMAXPROCS(0) goroutines at once, and returns when every call
 // has returned. cost is the price of one element relative to plain descent
 // (1), so that costlier updates are shared from shorter parameters.
-func parallelFor(n, cost int, u rangeUpdate) {
-	procs := runtime.GOMAXPROCS(0)
-	if n*cost < parallelMin || procs < 2 {
-		u.apply(0, n)
-		return
-	}
-	// About four chunks per goroutine, so that one that starts late or
-	// runs slowly leaves its share to the others.
-	size := max(parallelChunk, (n+4*procs-1)/(4*procs))
-	size = (size + 15) &^ 15
-	chunks := (n + size - 1) / size
-	j := updateJobs.Get().(*updateJob)
-	j.u, j.n, j.size, j.chunks = u, n, size, int32(chunks)
-	j.next.Store(0)
-	j.done.Store(0)
-	helpers := min(procs, chunks) - 1
-	j.refs.Store(int32(helpers) + 1)
-	startUpdate(helpers, j)
-	j.run()
-	// The chunks still running are microseconds from done: spin a while
-	// before sleeping on finished.
-	for i := 0; i < 1<<12 && j.done.Load() < j.chunks; i++ {
-		if i%64 == 63 {
-			runtime.Gosched()
-		}
-	}
-	<-j.finished
-	j.release()
-}
-
-// An updateJob is one parallelFor call. It is reused once every goroutine
-// it was handed to has let go of it (refs): a worker may receive it after
-// the caller has returned.
-type updateJob struct {
-	u        rangeUpdate
-	n, size  int
-	chunks   int32
-	next     atomic.Int32
-	done     atomic.Int32
-	refs     atomic.Int32
-	finished chan struct{} // receives one value when done reaches chunks
-}
-
-var updateJobs = sync.Pool{New: func() any {
-	return &updateJob{finished: make(chan struct{}, 1)}
-}}
-
-// run claims and runs chunks until none are left.
-func (j *updateJob) run() {
-	for {
-		c := j.next.Add(1) - 1
-		if c >= j.chunks {
-			return
-		}
-		lo := int(c) * j.size
-		j.u.apply(lo, min(lo+j.size, j.n))
-		if j.done.Add(1) == j.chunks {
-			j.finished <- struct{}{}
-		}
-	}
-}
-
-func (j *updateJob) release() {
-	if j.refs.Add(-1) == 0 {
-		j.u = nil
-		updateJobs.Put(j)
-	}
-}
-
-// updateWorkers is the pool of goroutines that help parallelFor, one per
-// helper ever asked for at once.
-var updateWorkers struct {
-	mu      sync.Mutex
-	started int
-	queue   chan *updateJob
-}
-
-// startUpdate hands j to n workers; a job that does not fit in the queue
-// is dropped, and the caller runs its chunks.
-func startUpdate(n int, j *updateJob) {
-	w := &updateWorkers
-	w.mu.Lock()
-	if w.queue == nil {
-		w.queue = make(chan *updateJob, 64)
-	}
-	for w.started < n {
-		w.started++
-		go func() {
-			for j := range w.queue {
-				j.run()
-				j.release()
-			}
-		}()
-	}
-	w.mu.Unlock()
-	for range n {
-		select {
-		case w.queue <- j:
-		default:
-			j.release()
-		}
-	}
+func parallelFor(n, cost int, u parallel.Ranger) {
+	parallel.For(n, 1, (parallelMin+cost-1)/cost, u)
 }
