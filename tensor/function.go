@@ -23,20 +23,26 @@ type Function[T Float] struct {
 // a gradient iff some input does. The inputs and the result are saved, so
 // modifying one in place before backward panics with ErrVersion there.
 func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
-	data := make([]*Tensor[T], len(xs))
-	for i, x := range xs {
-		data[i] = x.data
+	var buf [4]*Tensor[T]
+	data := buf[:0]
+	for _, x := range xs {
+		data = append(data, x.data)
 	}
 	ins := append([]*Value[T](nil), xs...)
 	var out *Value[T]
 	out = record(f.Name, f.Forward(data), true, ins, func(g *Value[T], create bool) []*Value[T] {
 		args, res := ins, out
 		if !create {
+			// Detached copies, made together: two allocations, not one
+			// per operand.
+			vals := make([]Value[T], len(ins)+1)
 			args = make([]*Value[T], len(ins))
 			for i, x := range ins {
-				args[i] = x.detach()
+				vals[i] = Value[T]{data: x.data, name: x.name, trace: x.trace}
+				args[i] = &vals[i]
 			}
-			res = out.detach()
+			vals[len(ins)] = Value[T]{data: out.data, name: out.name, trace: out.trace}
+			res = &vals[len(ins)]
 		}
 		gs := f.Backward(g, args, res)
 		if len(gs) != len(ins) {
