@@ -142,15 +142,10 @@ func sigmoidLoop[T Float](dst, x []T) {
 	}
 }
 
-func reluLoop[T Float](dst, x []T) {
-	x = x[:len(dst)]
-	for i, v := range x {
-		if v < 0 {
-			v = 0
-		}
-		dst[i] = v
-	}
-}
+// reluLoop is the branch-free loop of the ReLU op (ops_unary.go): the
+// same results as `if v < 0 { v = 0 }`, NaN and -0 included, at several
+// times the speed, since the branch mispredicts on data of mixed sign.
+func reluLoop[T Float](dst, x []T) { reluBitsLoop(dst, x) }
 
 func clampLoop[T Float](dst, x []T, lo, hi T) {
 	x = x[:len(dst)]
