@@ -89,6 +89,7 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 			}
 			return bceBackwardRaw(g, xs, needs, shape, red)
 		},
+		FreshGrads: true, // both backwards return new tensors
 	}
 	return f.Apply(ins...)
 }

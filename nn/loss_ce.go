@@ -247,13 +247,14 @@ func NLL[T tensor.Float](logp *tensor.Value[T], target []int, opts CEOptions[T])
 	f := &tensor.Function[T]{
 		Name: op,
 		Forward: func(xs []*tensor.Tensor[T]) *tensor.Tensor[T] {
-			lp := xs[0].Contiguous().Flat()
 			l := make([]float64, pl.n)
-			for i, y := range pl.target {
-				if !pl.ignored[i] {
-					l[i] = -pl.rowW[i] * float64(lp[i*pl.c+y])
+			xs[0].Contiguous().Borrow(func(lp []T) {
+				for i, y := range pl.target {
+					if !pl.ignored[i] {
+						l[i] = -pl.rowW[i] * float64(lp[i*pl.c+y])
+					}
 				}
-			}
+			})
 			return reduceRows[T](pl, l)
 		},
 		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
@@ -318,8 +319,13 @@ func CrossEntropy[T tensor.Float](logits *tensor.Value[T], target []int, opts CE
 			if logits.RequiresGrad() {
 				sm = make([]T, pl.n*pl.c)
 			}
-			return reduceRows[T](pl, crossEntropyRows(pl, xs[0].Contiguous().Flat(), sm))
+			// Borrow, not Flat: the logits may go back to the buffer pool
+			// after backward (ReleaseValues).
+			var l []float64
+			xs[0].Contiguous().Borrow(func(x []T) { l = crossEntropyRows(pl, x, sm) })
+			return reduceRows[T](pl, l)
 		},
+		FreshGrads: true,
 		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
 			x := xs[0]
 			if sm == nil || recorded(g, xs) {
@@ -390,7 +396,8 @@ func crossEntropyRows[T tensor.Float](pl *classPlan, xd, sm []T) []float64 {
 // sm that forward kept: g_i*(sm*S_i - A) per row.
 func crossEntropyGrad[T tensor.Float](pl *classPlan, shape []int, g *tensor.Tensor[T], sm []T) *tensor.Tensor[T] {
 	gs := rowGrads(pl, g)
-	d := make([]T, pl.n*pl.c)
+	dt := tensor.Zeros[T](shape...)
+	d := dt.Flat()
 	smoothC := pl.eps / float64(pl.c)
 	for i := range pl.n {
 		if pl.ignored[i] {
@@ -415,7 +422,7 @@ func crossEntropyGrad[T tensor.Float](pl *classPlan, shape []int, g *tensor.Tens
 			out[k] = T(gs[i] * (float64(p)*s - a))
 		}
 	}
-	return tensor.New(d, shape...)
+	return dt
 }
 
 // CrossEntropyProbs returns the cross-entropy of logits (shape (N, C), or

@@ -17,6 +17,12 @@ type Function[T Float] struct {
 	// values during a create-graph backward and as detached ones otherwise,
 	// so a plain backward records nothing.
 	Backward func(g *Value[T], xs []*Value[T], out *Value[T]) []*Value[T]
+	// FreshGrads promises that, in a plain backward, Backward returns only
+	// tensors it allocated for that call (this package's constructors and
+	// kernels) and keeps no reference to them, so that the engine may
+	// recycle their memory as it does a built-in op's. Leave it false if
+	// Backward may return an input, g, or anything it keeps.
+	FreshGrads bool
 }
 
 // Apply runs f on xs and records it like any primitive: the result requires
@@ -57,6 +63,7 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 	})
 	if out.fn != nil {
 		out.fn.user = true
+		out.fn.freshGrads = f.FreshGrads
 	}
 	// The caller's Forward saw the inputs and made the result: none of
 	// them may go back to the pool.

@@ -153,17 +153,20 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 	}
 	if fn.user {
 		// A Function's backward is the caller's code: it may keep g, and
-		// what it returns may be anything.
+		// what it returns may be anything, unless it promised otherwise.
 		publish(g.data)
-		return fn.backward(g, false), nil
+		if !fn.freshGrads {
+			return fn.backward(g, false), nil
+		}
 	}
 	// A native rule's results are views of g or buffers it allocated
 	// (newer than start), which nobody else can hold: those are private
-	// to the pass (pool.go).
+	// to the pass (pool.go). A Function with FreshGrads returns only
+	// buffers it allocated.
 	start := storageSerial.Load()
 	gs := fn.backward(g, false)
 	for _, gi := range gs {
-		if gi != nil && gi.data.st.serial > start {
+		if gi != nil && gi.data.st.serial > start && (!fn.user || gi.data.st != g.data.st) {
 			gi.data.st.private = true
 		}
 	}

@@ -378,6 +378,19 @@ func (t *Tensor[T]) Flat() []T {
 	return t.st.data[t.off : t.off+t.Size() : t.off+t.Size()]
 }
 
+// Borrow calls f with the storage slice that holds a contiguous t's
+// elements in row-major order, for reading during the call only: unlike
+// Flat it does not hand the storage out, so an intermediate value read this
+// way can still go back to the buffer pool after backward
+// (BackwardOptions.ReleaseValues). f must not keep the slice or write to
+// it. It panics with ErrArgument if t is not contiguous.
+func (t *Tensor[T]) Borrow(f func(elems []T)) {
+	if !t.IsContiguous() {
+		fail(ErrArgument, "Borrow", "tensor of shape %v and strides %v is not contiguous; call Contiguous first", t.shape, t.stride)
+	}
+	f(t.st.data[t.off : t.off+t.Size() : t.off+t.Size()])
+}
+
 // MarkModified bumps the version counter after writes through Flat.
 func (t *Tensor[T]) MarkModified() { t.bump() }
 

@@ -46,8 +46,9 @@ type gradFn[T Float] struct {
 	// site is where the op was called, "file:line", in a traced graph, and
 	// nil otherwise (a pointer, to keep untraced nodes small).
 	site *string
-	// user is set for a Function, whose backward is the caller's code.
-	user bool
+	// user is set for a Function, whose backward is the caller's code;
+	// freshGrads for one whose Backward promises fresh results.
+	user, freshGrads bool
 	// savedInline backs saved for ops that save up to three tensors.
 	savedInline [3]savedTensor[T]
 }
