@@ -1,18 +1,16 @@
 package nn_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/chainrule/chainrule/internal/golden"
 	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -79,16 +77,9 @@ type layerGoldenFloat = golden.Float
 func loadLayerGolden(t *testing.T) layerGoldenFile {
 	t.Helper()
 	const path = "../testdata/golden/nn_layers.json"
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var g layerGoldenFile
-	if err := dec.Decode(&g); err != nil {
-		t.Fatalf("golden file %s: %v", path, err)
+	if err := golden.Decode(path, &g); err != nil {
+		t.Fatal(err)
 	}
 	if g.Generator == "" || g.TorchVersion == "" || len(g.Cases) == 0 {
 		t.Fatalf("golden file %s: generator %q, torch version %q, %d cases: incomplete",

@@ -1,13 +1,10 @@
 package nn
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/chainrule/chainrule/internal/golden"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/chainrule/chainrule/internal/golden"
 	"github.com/chainrule/chainrule/tensor"
 )
 
@@ -80,16 +78,9 @@ type lossFloat = golden.Float
 
 func loadLossGolden(t *testing.T) lossGoldenFile {
 	t.Helper()
-	f, err := os.Open(lossGoldenPath)
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var g lossGoldenFile
-	if err := dec.Decode(&g); err != nil {
-		t.Fatalf("golden file %s: %v", lossGoldenPath, err)
+	if err := golden.Decode(lossGoldenPath, &g); err != nil {
+		t.Fatal(err)
 	}
 	if g.Generator == "" || g.TorchVersion == "" || len(g.Cases) == 0 {
 		t.Fatalf("golden file %s is incomplete", lossGoldenPath)

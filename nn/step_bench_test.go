@@ -47,21 +47,32 @@ func step241(reuse bool) func() {
 	return mlpStep(model, opt, reuse, func() *tensor.Value[float32] { return nn.BCE(model.Forward(x), y, nil, nn.ReduceMean) })
 }
 
-// stepMNIST is one training step of the 784-256-128-10 MLP at the given
-// batch size with cross-entropy and SGD.
-func stepMNIST(batch int, reuse bool) func() {
+// stepMLP is one training step of a ReLU MLP of widths dims on a fixed
+// random batch, with cross-entropy and SGD.
+func stepMLP(dims []int, batch int, reuse bool) func() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, batch, 784))
+	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, batch, dims[0]))
 	y := make([]int, batch)
 	for i := range y {
-		y[i] = i % 10
+		y[i] = i % dims[len(dims)-1]
 	}
-	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 784, 256, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 256, 128, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 128, 10, true))
+	var layers []nn.Module[float32]
+	for i := range len(dims) - 1 {
+		if i > 0 {
+			layers = append(layers, &nn.ReLU[float32]{})
+		}
+		layers = append(layers, nn.NewLinear[float32](rng, dims[i], dims[i+1], true))
+	}
+	model := nn.NewSequential(layers...)
 	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.01})
 	return mlpStep(model, opt, reuse, func() *tensor.Value[float32] {
 		return nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
 	})
 }
+
+// stepMNIST is one training step of the 784-256-128-10 MLP at the given
+// batch size.
+func stepMNIST(batch int, reuse bool) func() { return stepMLP([]int{784, 256, 128, 10}, batch, reuse) }
 
 // benchSteps runs step after a warm-up, so that B/op is the steady state
 // rather than the first steps' filling of the pools.
@@ -132,15 +143,5 @@ func TestSteadyStateAllocation(t *testing.T) {
 // BenchmarkTrainStep1024 is one step of the 1024-1024-1024-10 MLP at batch
 // 512 with cross-entropy and SGD, the large workload: GEMM-bound.
 func BenchmarkTrainStep1024(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	x := tensor.Const(tensor.Uniform[float32](rng, 0, 1, 512, 1024))
-	y := make([]int, 512)
-	for i := range y {
-		y[i] = i % 10
-	}
-	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 1024, 1024, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 1024, 1024, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 1024, 10, true))
-	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.01})
-	benchSteps(b, mlpStep(model, opt, true, func() *tensor.Value[float32] {
-		return nn.CrossEntropy(model.Forward(x), y, nn.CEOptions[float32]{})
-	}))
+	benchSteps(b, stepMLP([]int{1024, 1024, 1024, 10}, 512, true))
 }

@@ -1,13 +1,13 @@
 package tensor
 
 import (
-	"encoding/json"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/chainrule/chainrule/internal/golden"
 )
 
 // This file checks the differentiable ops (the Value API) against PyTorch:
@@ -79,16 +79,9 @@ type createGraphGolden struct {
 // apart silently.
 func loadAutogradGolden(t testing.TB) autogradGoldenFile {
 	t.Helper()
-	f, err := os.Open(goldenAutogradPath)
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var g autogradGoldenFile
-	if err := dec.Decode(&g); err != nil {
-		t.Fatalf("golden file %s: %v", goldenAutogradPath, err)
+	if err := golden.Decode(goldenAutogradPath, &g); err != nil {
+		t.Fatal(err)
 	}
 	if g.Generator == "" || g.TorchVersion == "" || len(g.Cases) == 0 || len(g.CreateGraph) == 0 {
 		t.Fatalf("golden file %s: generator %q, torch version %q, %d cases, %d create-graph cases: incomplete",

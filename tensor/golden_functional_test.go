@@ -1,12 +1,12 @@
 package tensor
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/chainrule/chainrule/internal/golden"
 )
 
 // This file checks the functional transforms against PyTorch: every case of
@@ -89,16 +89,9 @@ func gfElementwise(x *Value[float64]) *Value[float64] {
 
 func loadFunctionalGolden(t *testing.T) functionalGoldenFile {
 	t.Helper()
-	f, err := os.Open(goldenFunctionalPath)
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var g functionalGoldenFile
-	if err := dec.Decode(&g); err != nil {
-		t.Fatalf("golden file %s: %v", goldenFunctionalPath, err)
+	if err := golden.Decode(goldenFunctionalPath, &g); err != nil {
+		t.Fatal(err)
 	}
 	if g.Generator == "" || g.TorchVersion == "" || len(g.Cases) == 0 {
 		t.Fatalf("golden file %s: incomplete", goldenFunctionalPath)

@@ -1,16 +1,15 @@
 package tensor
 
 import (
-	"encoding/json"
 	"fmt"
-	"github.com/chainrule/chainrule/internal/golden"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/chainrule/chainrule/internal/golden"
 )
 
 // This file reads golden files: reference values computed by PyTorch with
@@ -82,16 +81,9 @@ type goldenFloat = golden.Float
 // an error, so that a generator and its test cannot drift apart silently.
 func loadGolden(t testing.TB, path string) goldenFile {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("golden file: %v", err)
-	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var g goldenFile
-	if err := dec.Decode(&g); err != nil {
-		t.Fatalf("golden file %s: %v", path, err)
+	if err := golden.Decode(path, &g); err != nil {
+		t.Fatal(err)
 	}
 	if g.Generator == "" || g.TorchVersion == "" || len(g.Cases) == 0 {
 		t.Fatalf("golden file %s: generator %q, torch version %q, %d cases: incomplete",

@@ -166,14 +166,13 @@ func (n *node[T]) Backward(g *Value[T], create bool) ([]*Value[T], error) {
 	start := storageSerial.Load()
 	gs := fn.backward(g, false)
 	for _, gi := range gs {
-		if gi != nil && gi.data.st.serial > start && (!fn.user || gi.data.st != g.data.st) {
+		if gi == nil {
+			continue
+		}
+		if gi.data.st.serial > start {
 			gi.data.st.private = true
 		}
-	}
-	for _, gi := range gs {
-		if gi != nil {
-			retain(gi.data)
-		}
+		retain(gi.data)
 	}
 	return gs, nil
 }

@@ -343,16 +343,7 @@ func (t *Tensor[T]) ToSlice() []T {
 // Clone returns a contiguous copy of t with its own storage.
 func (t *Tensor[T]) Clone() *Tensor[T] {
 	c := alloc[T](t.shape)
-	if t.IsContiguous() {
-		copy(c.st.data, t.st.data[t.off:t.off+t.Size()])
-		return c
-	}
-	out := c.st.data[:0]
-	walk(t.shape, []int{t.off}, [][]int{t.stride}, func(o []int, n int, s []int) {
-		for i := 0; i < n; i++ {
-			out = append(out, t.st.data[o[0]+i*s[0]])
-		}
-	})
+	copyStrided(c, t)
 	return c
 }
 
