@@ -30,18 +30,21 @@ func TestPoolClasses(t *testing.T) {
 // reuseGraph builds a graph that exercises what ownership must get right:
 // one gradient passed to two inputs (Add of a value to itself), views
 // (Reshape, Transpose, Slice, Expand) whose gradients are views of the
-// incoming one, a retained non-leaf, a hook that keeps the gradient it
-// sees, a value used by two ops (gradients summed), a detached branch and
-// a leaf reached twice. It returns the loss and what the hook kept.
+// incoming one, a retained non-leaf, hooks that keep the gradients they
+// see (one on a value that retains nothing), a value used by two ops
+// (gradients summed), a detached branch and a leaf reached twice. It
+// returns the loss and what the hooks kept.
 func reuseGraph(x, w, b *Value[float64]) (loss *Value[float64], hooked *[]*Value[float64]) {
 	kept := &[]*Value[float64]{}
 	h := Add(MatMul(x, w), b) // (6,5) + (5): b's gradient is reduced
-	a := ReLU(h)
-	a.RetainGrad()
-	a.RegisterHook(func(g *Value[float64]) *Value[float64] {
+	keep := func(g *Value[float64]) *Value[float64] {
 		*kept = append(*kept, g)
 		return nil
-	})
+	}
+	h.RegisterHook(keep) // h retains nothing: only the hook holds its gradient
+	a := ReLU(h)
+	a.RetainGrad()
+	a.RegisterHook(keep)
 	twice := Add(a, a)
 	r := Transpose(Reshape(twice, 5, 6), 0, 1)
 	s := Slice(r, 0, 1, 5, 2)
