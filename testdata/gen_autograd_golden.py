@@ -57,7 +57,6 @@ condition of the float64 results, which is what lets the Go test compare
 float64 at 1e-12 / 1e-10.
 """
 
-import json
 import math
 import os
 import sys
@@ -67,7 +66,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_tensor_golden import (  # noqa: E402  (the shared format)
-    VIEW_OPS, Input, Rand, _f, enc, expanded, f32_agrees, sliced, t, transposed)
+    VIEW_OPS, Input, Rand, _f, enc, expanded, f32_agrees, sliced, t, transposed, write_golden)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "autograd_ops.json")
 
@@ -658,19 +657,9 @@ def main():
     missing = set(OPS) - {c["op"] for c in CASES}
     if missing:
         sys.exit("ops without a case: %s" % sorted(missing))
-    doc = {
-        "generator": "testdata/gen_autograd_golden.py",
-        "torch_version": torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        # One case per line keeps diffs of a regeneration readable.
-        f.write('{"generator": %s,\n "torch_version": %s,\n "cases": [\n'
-                % (json.dumps(doc["generator"]), json.dumps(doc["torch_version"])))
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CASES))
-        f.write('\n ],\n "create_graph": [\n')
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CREATE_GRAPH))
-        f.write("\n]}\n")
+    write_golden(OUT, "testdata/gen_autograd_golden.py",
+                 torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
+                 ("cases", CASES), ("create_graph", CREATE_GRAPH))
     print("wrote %d cases and %d create-graph cases to %s"
           % (len(CASES), len(CREATE_GRAPH), os.path.relpath(OUT)))
 

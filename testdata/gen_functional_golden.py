@@ -49,7 +49,6 @@ would be ill-conditioned and would make the Go comparison depend on the
 order of operations.
 """
 
-import json
 import os
 import sys
 import zlib
@@ -60,7 +59,7 @@ import torch.autograd.functional as AF
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_tensor_golden import Input, enc, transposed  # noqa: E402  (the shared format)
+from gen_tensor_golden import Input, enc, transposed, write_golden  # noqa: E402  (the shared format)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "functional.json")
 F64 = torch.float64
@@ -289,17 +288,9 @@ def main():
                 dict(data_x=r.uniform(-1, 1, 4, 2), data_y=r.uniform(-1, 1, 4, 1)))
     two_args_case()
     gradient_penalty_case()
-    doc = {
-        "generator": "testdata/gen_functional_golden.py",
-        "torch_version": torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, functorch, CPU)",
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        # One case per line keeps diffs of a regeneration readable.
-        f.write('{"generator": %s,\n "torch_version": %s,\n "cases": [\n'
-                % (json.dumps(doc["generator"]), json.dumps(doc["torch_version"])))
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CASES))
-        f.write("\n]}\n")
+    write_golden(OUT, "testdata/gen_functional_golden.py",
+                 torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, functorch, CPU)",
+                 ("cases", CASES))
     print("wrote %d cases to %s" % (len(CASES), os.path.relpath(OUT)))
 
 

@@ -74,7 +74,6 @@ with an absolute floor of F32_TOL times the tensor's largest magnitude); a
 case that fails is ill-conditioned in float32 and is rejected.
 """
 
-import json
 import math
 import os
 import sys
@@ -83,7 +82,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_tensor_golden import Rand, enc  # noqa: E402  (the shared format)
+from gen_tensor_golden import Rand, enc, write_golden  # noqa: E402  (the shared format)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "nn_losses.json")
 
@@ -456,18 +455,9 @@ def main():
     cross_entropy_cases()
     cross_entropy_probs_cases()
     check_bce_with_logits_113()
-    doc = {
-        "generator": "testdata/gen_loss_golden.py",
-        "torch_version": torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
-        "cases": CASES,
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        # One case per line keeps diffs of a regeneration readable.
-        f.write('{"generator": %s,\n "torch_version": %s,\n "cases": [\n'
-                % (json.dumps(doc["generator"]), json.dumps(doc["torch_version"])))
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CASES))
-        f.write("\n]}\n")
+    write_golden(OUT, "testdata/gen_loss_golden.py",
+                 torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
+                 ("cases", CASES))
     print("wrote %d cases to %s" % (len(CASES), os.path.relpath(OUT)))
 
 

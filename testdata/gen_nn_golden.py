@@ -45,7 +45,6 @@ float32 tolerance of the Go test, so that a case does not depend on the
 order of summation.
 """
 
-import json
 import math
 import os
 import sys
@@ -54,7 +53,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gen_tensor_golden import Rand, enc  # noqa: E402  (the shared format)
+from gen_tensor_golden import Rand, enc, write_golden  # noqa: E402  (the shared format)
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden", "nn_layers.json")
 
@@ -242,17 +241,9 @@ def main():
     linear_cases()
     activation_cases()
     dropout_cases()
-    doc = {
-        "generator": "testdata/gen_nn_golden.py",
-        "torch_version": torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        # One case per line keeps diffs of a regeneration readable.
-        f.write('{"generator": %s,\n "torch_version": %s,\n "cases": [\n'
-                % (json.dumps(doc["generator"]), json.dumps(doc["torch_version"])))
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CASES))
-        f.write("\n]}\n")
+    write_golden(OUT, "testdata/gen_nn_golden.py",
+                 torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
+                 ("cases", CASES))
     print("wrote %d cases to %s" % (len(CASES), os.path.relpath(OUT)))
 
 

@@ -628,6 +628,19 @@ def view_cases():
     case("stack_0d", "Stack", [t(1.0), t(-2.0)], axis=0)
 
 
+def write_golden(out, generator, torch_version, *sections):
+    """Writes a golden file: generator, torch version, then each (key, cases)
+    section, one case per line so that diffs of a regeneration stay readable.
+    Every generator of testdata/golden writes through it."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as f:
+        f.write('{"generator": %s,\n "torch_version": %s,\n' % (json.dumps(generator), json.dumps(torch_version)))
+        for i, (key, cases) in enumerate(sections):
+            f.write((' "%s": [\n' if i == 0 else '\n ],\n "%s": [\n') % key)
+            f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in cases))
+        f.write("\n]}\n")
+
+
 def main():
     elementwise_cases()
     scalar_cases()
@@ -640,18 +653,9 @@ def main():
     missing = set(OPS) - {c["op"] for c in CASES}
     if missing:
         sys.exit("ops without a case: %s" % sorted(missing))
-    doc = {
-        "generator": "testdata/gen_tensor_golden.py",
-        "torch_version": torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
-        "cases": CASES,
-    }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as f:
-        # One case per line keeps diffs of a regeneration readable.
-        f.write('{"generator": %s,\n "torch_version": %s,\n "cases": [\n'
-                % (json.dumps(doc["generator"]), json.dumps(doc["torch_version"])))
-        f.write(",\n".join("  " + json.dumps(c, separators=(",", ":")) for c in CASES))
-        f.write("\n]}\n")
+    write_golden(OUT, "testdata/gen_tensor_golden.py",
+                 torch.__version__ + " (Debian python3-torch 1.13.1+dfsg, CPU)",
+                 ("cases", CASES))
     print("wrote %d cases to %s" % (len(CASES), os.path.relpath(OUT)))
 
 
