@@ -100,27 +100,79 @@ func linearRows[T Float](t *Tensor[T]) []T {
 
 // linearAddBias adds b to every row of the new contiguous result y of
 // Linear. It is AddInPlace without the broadcasting machinery, and without
-// the version bump that y, which nothing has seen yet, does not need.
+// the version bump that y, which nothing has seen yet, does not need. A
+// narrow layer's rows are too short to amortise a loop per row, so up to
+// linearNarrow columns the loops run down the columns instead, four at a
+// time, with the bias elements held in registers.
 func linearAddBias[T Float](y, b *Tensor[T]) {
 	n := b.Size()
 	if y.Size() == 0 || n == 0 {
 		return
 	}
 	bs, ys := linearRows(b), y.ewElems()
-	for r := 0; r < len(ys); r += n {
-		addVV(ys[r:r+n], ys[r:r+n], bs)
+	if n > linearNarrow {
+		for r := 0; r < len(ys); r += n {
+			addVV(ys[r:r+n], ys[r:r+n], bs)
+		}
+		return
+	}
+	bs = bs[:n]
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		b0, b1, b2, b3 := bs[j], bs[j+1], bs[j+2], bs[j+3]
+		for r := j; r+3 < len(ys); r += n {
+			ys[r] += b0
+			ys[r+1] += b1
+			ys[r+2] += b2
+			ys[r+3] += b3
+		}
+	}
+	for ; j < n; j++ {
+		bj := bs[j]
+		for r := j; r < len(ys); r += n {
+			ys[r] += bj
+		}
 	}
 }
+
+// linearNarrow is the widest layer whose bias and bias gradient are
+// computed column by column rather than row by row (linearAddBias,
+// linearSumRows).
+const linearNarrow = 16
 
 // linearSumRows returns the sum of the rows of g, a (rows, n) matrix held
 // row-major, as a tensor of shape (n). Each sum accumulates in float64
 // over the rows in order, exactly as Sum(0) does, so the two agree bit for
-// bit; the columns are taken a block at a time, so that the accumulators
-// stay on the stack and g is read row by row.
+// bit. A narrow g (n up to linearNarrow) is summed a column at a time down
+// its rows, four columns together; a wider one a block of columns at a
+// time, so that the accumulators stay on the stack and g is read row by
+// row.
 func linearSumRows[T Float](g []T, rows int, shape []int) *Tensor[T] {
 	n := shape[0]
 	out := alloc[T](shape)
 	d := out.st.data
+	if n <= linearNarrow {
+		g = g[:rows*n]
+		j := 0
+		for ; j+4 <= n; j += 4 {
+			var s0, s1, s2, s3 float64
+			for r := j; r+3 < len(g); r += n {
+				s0 += float64(g[r])
+				s1 += float64(g[r+1])
+				s2 += float64(g[r+2])
+				s3 += float64(g[r+3])
+			}
+			d[j], d[j+1], d[j+2], d[j+3] = T(s0), T(s1), T(s2), T(s3)
+		}
+		for ; j < n; j++ {
+			var s float64
+			for r := j; r < len(g); r += n {
+				s += float64(g[r])
+			}
+			d[j] = T(s)
+		}
+		return out
+	}
 	var acc [64]float64
 	for j0 := 0; j0 < n; j0 += len(acc) {
 		a := acc[:min(len(acc), n-j0)]

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -296,5 +297,35 @@ func TestLinearOpErrors(t *testing.T) {
 			}()
 			Linear(c.x, c.w, c.b)
 		})
+	}
+}
+
+// TestLinearBiasKernels checks the bias kernels of Linear on every width
+// path (one column, the narrow column loops with and without a group of
+// four, the row loops with one and several blocks of accumulators):
+// linearSumRows must agree bit for bit with Sum(0), which sums each column
+// in float64 in row order, and linearAddBias with adding b to each element.
+func TestLinearBiasKernels(t *testing.T) {
+	rng := ropRNG()
+	for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 16, 17, 64, 65, 130} {
+		for _, rows := range []int{0, 1, 3, 100} {
+			g := Normal[float32](rng, 0, 1, rows, n)
+			got := linearSumRows(g.ToSlice(), rows, []int{n}).ToSlice()
+			want := g.Sum(0).ToSlice()
+			for j := range want {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("linearSumRows, %d×%d: column %d is %v, Sum(0) gives %v", rows, n, j, got[j], want[j])
+				}
+			}
+
+			y, b := Normal[float32](rng, 0, 1, rows, n), Normal[float32](rng, 0, 1, n)
+			ys, bs := y.ToSlice(), b.ToSlice()
+			linearAddBias(y, b)
+			for i, v := range y.ToSlice() {
+				if w := ys[i] + bs[i%n]; math.Float32bits(v) != math.Float32bits(w) {
+					t.Fatalf("linearAddBias, %d×%d: element %d is %v, want %v", rows, n, i, v, w)
+				}
+			}
+		}
 	}
 }
