@@ -35,8 +35,8 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 		data = append(data, x.data)
 	}
 	ins := append([]*Value[T](nil), xs...)
-	var out *Value[T]
-	out = record(f.Name, f.Forward(data), true, ins, func(g *Value[T], create bool) []*Value[T] {
+	out := record(f.Name, f.Forward(data), true, ins, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		args, res := ins, out
 		if !create {
 			// Detached copies, made together: two allocations, not one

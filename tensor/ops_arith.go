@@ -131,8 +131,8 @@ func powScalar[T Float](x *Value[T], p T, rec bool) *Value[T] {
 func Pow[T Float](a, b *Value[T]) *Value[T] { return pow(a, b, true) }
 
 func pow[T Float](a, b *Value[T], rec bool) *Value[T] {
-	var out *Value[T]
-	out = record("Pow", a.data.Pow(b.data), rec, []*Value[T]{a, b}, func(g *Value[T], create bool) []*Value[T] {
+	out := record("Pow", a.data.Pow(b.data), rec, []*Value[T]{a, b}, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		var da, db *Value[T]
 		if a.requiresGrad {
 			// b * a**(b-1), with the b == 0 entries set to 0 by where, not

@@ -114,8 +114,8 @@ func amax[T Float](x *Value[T], axes []int, keepdim, isMax, rec bool) *Value[T] 
 	}
 	keep := keptShape(x.data.shape, axes)
 	axes = slices.Clone(axes)
-	var out *Value[T]
-	out = record(op, data, rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+	out := record(op, data, rec, []*Value[T]{x}, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		// torch's scale_grad_by_count: (g / count) * mask.
 		mask := x.data.Eq(out.data.Reshape(keep...))
 		count := Const(mask.SumKeepDim(axes...))
@@ -154,8 +154,8 @@ func logSumExp[T Float](x *Value[T], axes []int, keepdim, rec bool) *Value[T] {
 		data = x.data.LogSumExp(axes...)
 	}
 	keep := keptShape(x.data.shape, axes)
-	var out *Value[T]
-	out = record(op, data, rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+	out := record(op, data, rec, []*Value[T]{x}, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		outK := restoreAxes(out, keep, keepdim, create)
 		gk := restoreAxes(g, keep, keepdim, create)
 		return []*Value[T]{mul(gk, exp(sub(x, outK, create), create), create)}
@@ -173,8 +173,8 @@ func logSumExp[T Float](x *Value[T], axes []int, keepdim, rec bool) *Value[T] {
 func Softmax[T Float](x *Value[T], axis int) *Value[T] { return softmax(x, axis, true) }
 
 func softmax[T Float](x *Value[T], axis int, rec bool) *Value[T] {
-	var out *Value[T]
-	out = record("Softmax", x.data.Softmax(axis), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+	out := record("Softmax", x.data.Softmax(axis), rec, []*Value[T]{x}, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		s := sum(mul(g, out, create), []int{axis}, true, create)
 		return []*Value[T]{mul(out, sub(g, s, create), create)}
 	})
@@ -191,8 +191,8 @@ func softmax[T Float](x *Value[T], axis int, rec bool) *Value[T] {
 func LogSoftmax[T Float](x *Value[T], axis int) *Value[T] { return logSoftmax(x, axis, true) }
 
 func logSoftmax[T Float](x *Value[T], axis int, rec bool) *Value[T] {
-	var out *Value[T]
-	out = record("LogSoftmax", x.data.LogSoftmax(axis), rec, []*Value[T]{x}, func(g *Value[T], create bool) []*Value[T] {
+	out := record("LogSoftmax", x.data.LogSoftmax(axis), rec, []*Value[T]{x}, nil)
+	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		s := sum(g, []int{axis}, true, create)
 		return []*Value[T]{sub(g, mul(exp(out, create), s, create), create)}
 	})

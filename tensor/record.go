@@ -58,6 +58,17 @@ func record[T Float](op string, data *Tensor[T], rec bool, inputs []*Value[T], b
 	return out
 }
 
+// setBackward gives v, a result of record called with a nil rule, its
+// gradient rule. It is for the rules that read v itself (Exp's gradient is
+// g*out): set after record returns, the rule captures v by value, where
+// passing it to record would make the rule and the op share a variable,
+// which costs an allocation per op. It is a no-op on an unrecorded v.
+func (v *Value[T]) setBackward(backward func(g *Value[T], create bool) []*Value[T]) {
+	if v.fn != nil {
+		v.fn.backward = backward
+	}
+}
+
 // recorded is a recorded op's result with its gradFn, allocated together.
 type recorded[T Float] struct {
 	v   Value[T]
