@@ -48,12 +48,12 @@ var bceEpsilon = float64(float32(1e-12))
 func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *tensor.Value[T] {
 	const op = "BCE"
 	checkReduction(op, red)
-	if !sameShape(p.Shape(), target.Shape()) {
+	shape := p.Shape()
+	if !hasShape(target, shape) {
 		panic(nnError(tensor.ErrShape, op,
 			"Using a target size (%v) that is different to the input size (%v) is deprecated. Please ensure they have the same size.",
-			target.Shape(), p.Shape()))
+			target.Shape(), shape))
 	}
-	shape := p.Shape()
 	if weight != nil {
 		checkBroadcastsTo(op, "weight", weight.Shape(), shape)
 	}
@@ -76,11 +76,18 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 		Name: op,
 		Forward: func(xs []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			pd, td, wd := flat3(xs, shape)
-			l := make([]float64, len(pd))
-			for i := range pd {
-				l[i] = bceElem(float64(pd[i]), float64(td[i]), wd, i)
+			if red != ReduceNone {
+				// The common case, written out: a call per element
+				// through reduceLoss's closure costs more than bceElem.
+				s := 0.0
+				for i := range pd {
+					s += bceElem(float64(pd[i]), float64(td[i]), wd, i)
+				}
+				return reducedLoss[T](s, len(pd), red)
 			}
-			return reduceRaw[T](l, shape, red)
+			return reduceLoss[T](len(pd), shape, red, func(i int) float64 {
+				return bceElem(float64(pd[i]), float64(td[i]), wd, i)
+			})
 		},
 		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
 			needs := [3]bool{p.RequiresGrad(), target.RequiresGrad(), weight != nil && weight.RequiresGrad()}
@@ -105,11 +112,11 @@ func bceElem[T tensor.Float](p, t float64, w []T, i int) float64 {
 	var l float64
 	switch t {
 	case 0:
-		l = -math.Max(math.Log1p(-p), -100) // (0-1)*x - 0*y
+		l = -clampLog(math.Log1p(-p)) // (0-1)*x - 0*y
 	case 1:
-		l = -math.Max(math.Log(p), -100) // 0*x - 1*y
+		l = -clampLog(math.Log(p)) // 0*x - 1*y
 	default:
-		l = (t-1)*math.Max(math.Log1p(-p), -100) - t*math.Max(math.Log(p), -100)
+		l = (t-1)*clampLog(math.Log1p(-p)) - t*clampLog(math.Log(p))
 	}
 	if w != nil {
 		l *= float64(w[i])
@@ -117,9 +124,20 @@ func bceElem[T tensor.Float](p, t float64, w []T, i int) float64 {
 	return l
 }
 
+// clampLog is max(l, -100), PyTorch's floor on BCE's logs. l is never
+// NaN here (BCE rejects p outside [0, 1]), so a comparison does what
+// math.Max does, without its checks for NaN and signed zeros.
+func clampLog(l float64) float64 {
+	if l < -100 {
+		return -100
+	}
+	return l
+}
+
 // bceBackwardRaw is BCE's backward on raw data, for a plain backward.
 func bceBackwardRaw[T tensor.Float](g *tensor.Value[T], xs []*tensor.Value[T], needs [3]bool, shape []int, red Reduction) []*tensor.Value[T] {
-	data := make([]*tensor.Tensor[T], len(xs))
+	var buf [3]*tensor.Tensor[T]
+	data := buf[:len(xs)]
 	for i, x := range xs {
 		data[i] = x.Data()
 	}
@@ -146,7 +164,11 @@ func bceBackwardRaw[T tensor.Float](g *tensor.Value[T], xs []*tensor.Value[T], n
 		dp := dpt.Flat()
 		for i := range pd {
 			p, t := float64(pd[i]), float64(td[i])
-			d := gAt(i) * (p - t) / math.Max((1-p)*p, bceEpsilon)
+			den := (1 - p) * p // in [0, 1/4]: never NaN, so no math.Max
+			if den < bceEpsilon {
+				den = bceEpsilon
+			}
+			d := gAt(i) * (p - t) / den
 			if wd != nil {
 				d *= float64(wd[i])
 			}
@@ -291,14 +313,13 @@ func BCEWithLogits[T tensor.Float](x, target *tensor.Value[T], opts BCEWithLogit
 		Forward: func(xs []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			xd, td := flatAs(xs[0], shape), flatAs(xs[1], shape)
 			wd, pwd := optFlat(xs, iw, shape), optFlat(xs, ipw, shape)
-			l := make([]float64, len(xd))
-			for i := range xd {
-				l[i] = bcelElem(float64(xd[i]), float64(td[i]), pwd, i)
+			return reduceLoss[T](len(xd), shape, red, func(i int) float64 {
+				l := bcelElem(float64(xd[i]), float64(td[i]), pwd, i)
 				if wd != nil {
-					l[i] *= float64(wd[i])
+					l *= float64(wd[i])
 				}
-			}
-			return reduceRaw[T](l, shape, red)
+				return l
+			})
 		},
 		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
 			needs := make([]bool, len(ins))
@@ -458,13 +479,39 @@ func numel(shape []int) int {
 	return n
 }
 
+// hasShape reports whether v has the given shape, without copying v's.
+func hasShape[T tensor.Float](v *tensor.Value[T], shape []int) bool {
+	if v.Dims() != len(shape) {
+		return false
+	}
+	for i, d := range shape {
+		if v.Dim(i) != d {
+			return false
+		}
+	}
+	return true
+}
+
+// tensorHasShape is hasShape for a Tensor.
+func tensorHasShape[T tensor.Float](t *tensor.Tensor[T], shape []int) bool {
+	if t.Dims() != len(shape) {
+		return false
+	}
+	for i, d := range shape {
+		if t.Dim(i) != d {
+			return false
+		}
+	}
+	return true
+}
+
 // sameShape reports whether a and b are the same shape.
 func sameShape(a, b []int) bool { return slices.Equal(a, b) }
 
 // flatAs returns t's elements broadcast to shape, in row-major order. The
 // slice may share t's storage and must not be written.
 func flatAs[T tensor.Float](t *tensor.Tensor[T], shape []int) []T {
-	if !sameShape(t.Shape(), shape) {
+	if !tensorHasShape(t, shape) {
 		t = t.BroadcastTo(shape...)
 	}
 	return t.Contiguous().Flat()
@@ -488,23 +535,31 @@ func flat3[T tensor.Float](xs []*tensor.Tensor[T], shape []int) (p, t, w []T) {
 	return flatAs(xs[0], shape), flatAs(xs[1], shape), optFlat(xs, i, shape)
 }
 
-// reduceRaw reduces per-element losses l (computed in float64) by red and
-// rounds the result to T: a tensor of shape for ReduceNone, a scalar
-// otherwise.
-func reduceRaw[T tensor.Float](l []float64, shape []int, red Reduction) *tensor.Tensor[T] {
+// reduceLoss reduces the n per-element losses elem(0..n-1), computed in
+// float64, by red and rounds the result to T: a tensor of shape for
+// ReduceNone, a scalar otherwise. The sum runs in element order.
+func reduceLoss[T tensor.Float](n int, shape []int, red Reduction, elem func(i int) float64) *tensor.Tensor[T] {
 	if red == ReduceNone {
-		out := make([]T, len(l))
-		for i, v := range l {
-			out[i] = T(v)
-		}
-		return tensor.New(out, shape...)
+		out := tensor.Zeros[T](shape...)
+		out.Borrow(func(o []T) {
+			for i := range o {
+				o[i] = T(elem(i))
+			}
+		})
+		return out
 	}
 	s := 0.0
-	for _, v := range l {
-		s += v
+	for i := range n {
+		s += elem(i)
 	}
+	return reducedLoss[T](s, n, red)
+}
+
+// reducedLoss is the result of ReduceSum or ReduceMean for s, the sum of n
+// per-element losses.
+func reducedLoss[T tensor.Float](s float64, n int, red Reduction) *tensor.Tensor[T] {
 	if red == ReduceMean {
-		s /= float64(len(l))
+		s /= float64(n)
 	}
 	return tensor.Scalar(T(s))
 }
