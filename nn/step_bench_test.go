@@ -36,15 +36,16 @@ func mlpStep[T tensor.Float](model nn.Module[T], opt optim.Optimizer[T], reuse b
 }
 
 // step241 is one full-batch training step of the demo's 2-4-1 network on
-// 100 points: forward, BCE, backward, SGD.
-func step241(reuse bool) func() {
+// 100 points: forward, BCE, backward, SGD. The demo and cmd/bench run it in
+// float64.
+func step241[T tensor.Float](reuse bool) func() {
 	rng := rand.New(rand.NewPCG(1, 2))
-	xs := tensor.Normal[float32](rng, 0, 1, 100, 2)
-	y := tensor.Const(xs.Sum(1).Gt(tensor.Zeros[float32](100)).Reshape(100, 1))
+	xs := tensor.Normal[T](rng, 0, 1, 100, 2)
+	y := tensor.Const(xs.Sum(1).Gt(tensor.Zeros[T](100)).Reshape(100, 1))
 	x := tensor.Const(xs)
-	model := nn.NewSequential[float32](nn.NewLinear[float32](rng, 2, 4, true), &nn.ReLU[float32]{}, nn.NewLinear[float32](rng, 4, 1, true), &nn.Sigmoid[float32]{})
+	model := nn.NewSequential[T](nn.NewLinear[T](rng, 2, 4, true), &nn.ReLU[T]{}, nn.NewLinear[T](rng, 4, 1, true), &nn.Sigmoid[T]{})
 	opt, _ := optim.NewSGD(nn.Params(model), optim.SGDOptions{LR: 0.1})
-	return mlpStep(model, opt, reuse, func() *tensor.Value[float32] { return nn.BCE(model.Forward(x), y, nil, nn.ReduceMean) })
+	return mlpStep(model, opt, reuse, func() *tensor.Value[T] { return nn.BCE(model.Forward(x), y, nil, nn.ReduceMean) })
 }
 
 // stepMLP is one training step of a ReLU MLP of widths dims on a fixed
@@ -86,11 +87,13 @@ func benchSteps(b *testing.B, step func()) {
 	}
 }
 
-// BenchmarkTrainStep241 is the demo's step. At this size the step is all
-// per-op overhead.
+// BenchmarkTrainStep241 is the demo's step, in float64 as the demo and
+// cmd/bench run it, and in float32. At this size the step is all per-op
+// overhead.
 func BenchmarkTrainStep241(b *testing.B) {
 	for _, l := range trainLoops {
-		b.Run(l.name, func(b *testing.B) { benchSteps(b, step241(l.reuse)) })
+		b.Run(l.name, func(b *testing.B) { benchSteps(b, step241[float64](l.reuse)) })
+		b.Run(l.name+"/float32", func(b *testing.B) { benchSteps(b, step241[float32](l.reuse)) })
 	}
 }
 

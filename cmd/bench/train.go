@@ -23,15 +23,15 @@ func newMLP[T tensor.Float](rng *rand.Rand, dims []int) []nn.Module[T] {
 	return mods
 }
 
-// benchStep241 times one training step of cmd/demo's walkthrough: 100
-// points with two features, a 2-4-1 network (ReLU, sigmoid), BCE, SGD lr
-// 0.1, float64 as the demo runs it.
 // reuseValues is the backward of the training loops timed here: the
 // allocation-light loop of docs/benchmarks.md, which zeroes gradients in
 // place (ZeroGradInPlace) and lets backward return the step's intermediate
 // values to the buffer pool, so that a warm step allocates almost nothing.
 var reuseValues = tensor.BackwardOptions{ReleaseValues: true}
 
+// benchStep241 times one training step of cmd/demo's walkthrough: 100
+// points with two features, a 2-4-1 network (ReLU, sigmoid), BCE, SGD lr
+// 0.1, float64 as the demo runs it.
 func benchStep241(budget time.Duration) sample {
 	const n = 100
 	rng := rand.New(rand.NewPCG(1, 2))
