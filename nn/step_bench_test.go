@@ -92,8 +92,8 @@ func benchSteps(b *testing.B, step func()) {
 // overhead.
 func BenchmarkTrainStep241(b *testing.B) {
 	for _, l := range trainLoops {
-		b.Run(l.name, func(b *testing.B) { benchSteps(b, step241[float64](l.reuse)) })
-		b.Run(l.name+"/float32", func(b *testing.B) { benchSteps(b, step241[float32](l.reuse)) })
+		b.Run("float64/"+l.name, func(b *testing.B) { benchSteps(b, step241[float64](l.reuse)) })
+		b.Run("float32/"+l.name, func(b *testing.B) { benchSteps(b, step241[float32](l.reuse)) })
 	}
 }
 
