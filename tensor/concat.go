@@ -100,41 +100,87 @@ func StackTensors[T Float](axis int, ts ...*Tensor[T]) *Tensor[T] {
 func (t *Tensor[T]) IndexSelect(axis int, indices []int) *Tensor[T] {
 	axis = normAxis("IndexSelect", axis, len(t.shape))
 	if len(t.shape) == 0 {
-		if len(indices) != 1 || indices[0] != 0 {
-			fail(ErrIndex, "IndexSelect", "a 0-d tensor takes exactly one index, 0; got %v", indices)
-		}
+		checkScalarIndex("IndexSelect", indices)
 		return t.Clone()
 	}
-	size := t.shape[axis]
 	shape := slices.Clone(t.shape)
 	shape[axis] = len(indices)
-	if t.IsContiguous() {
+	out := alloc[T](shape)
+	gatherInto("IndexSelect", out, t, axis, indices)
+	return out
+}
+
+// IndexSelectInto is IndexSelect writing into dst instead of a new tensor,
+// PyTorch's index_select(..., out=dst) for a dst of the right shape: a
+// training loop that gathers every batch into the same tensor allocates
+// nothing for it. dst's version counter is bumped, as by any in-place
+// write. It panics as IndexSelect does, with ErrShape if dst does not
+// have the result's shape (it is never resized), and with ErrArgument if
+// dst shares t's storage or is expanded.
+func (t *Tensor[T]) IndexSelectInto(dst *Tensor[T], axis int, indices []int) {
+	const op = "IndexSelectInto"
+	axis = normAxis(op, axis, len(t.shape))
+	if len(t.shape) == 0 {
+		checkScalarIndex(op, indices)
+	}
+	if len(dst.shape) != len(t.shape) {
+		fail(ErrShape, op, "destination of shape %v does not fit %d indices along axis %d of shape %v", dst.shape, len(indices), axis, t.shape)
+	}
+	for d, s := range t.shape {
+		if d == axis {
+			s = len(indices)
+		}
+		if dst.shape[d] != s {
+			fail(ErrShape, op, "destination of shape %v does not fit %d indices along axis %d of shape %v", dst.shape, len(indices), axis, t.shape)
+		}
+		if dst.stride[d] == 0 && s > 1 {
+			fail(ErrArgument, op, "more than one element of the destination (shape %v, strides %v) refers to a single memory location; Clone it first", dst.shape, dst.stride)
+		}
+	}
+	if dst.st == t.st {
+		fail(ErrArgument, op, "the destination shares the source's storage; gather into a tensor of its own")
+	}
+	if len(t.shape) == 0 {
+		dst.st.data[dst.off] = t.st.data[t.off]
+	} else {
+		gatherInto(op, dst, t, axis, indices)
+	}
+	dst.bump()
+}
+
+// checkScalarIndex panics unless indices is the one index a 0-d tensor
+// takes.
+func checkScalarIndex(op string, indices []int) {
+	if len(indices) != 1 || indices[0] != 0 {
+		fail(ErrIndex, op, "a 0-d tensor takes exactly one index, 0; got %v", indices)
+	}
+}
+
+// gatherInto writes the slices of t (at least 1-d) at indices along axis
+// into out, which has the result's shape.
+func gatherInto[T Float](op string, out, t *Tensor[T], axis int, indices []int) {
+	size := t.shape[axis]
+	for _, i := range indices {
+		if i < 0 || i >= size {
+			fail(ErrIndex, op, "index %d out of range for axis %d of size %d (shape %v)", i, axis, size, t.shape)
+		}
+	}
+	if t.IsContiguous() && out.IsContiguous() {
 		// Whole blocks of inner elements, copied without a view per index:
 		// gathering a batch of rows is one copy per row.
 		inner := numel(t.shape[axis+1:])
 		outer := numel(t.shape[:axis])
-		out := alloc[T](shape)
-		src, dst := t.st.data[t.off:t.off+t.Size()], out.st.data
-		for _, i := range indices {
-			if i < 0 || i >= size {
-				fail(ErrIndex, "IndexSelect", "index %d out of range for axis %d of size %d (shape %v)", i, axis, size, t.shape)
-			}
-		}
+		src, dst := t.st.data[t.off:t.off+t.Size()], out.st.data[out.off:out.off+out.Size()]
 		for o := range outer {
 			for k, i := range indices {
 				copy(dst[(o*len(indices)+k)*inner:][:inner], src[(o*size+i)*inner:][:inner])
 			}
 		}
-		return out
+		return
 	}
-	out := empty[T](shape)
 	for k, i := range indices {
-		if i < 0 || i >= size {
-			fail(ErrIndex, "IndexSelect", "index %d out of range for axis %d of size %d (shape %v)", i, axis, size, t.shape)
-		}
 		copyStrided(out.Select(axis, k), t.Select(axis, i))
 	}
-	return out
 }
 
 // CopyFrom copies src, broadcast to t's shape, into t in place (PyTorch's

@@ -3,6 +3,7 @@ package tensor
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
@@ -390,6 +391,70 @@ func TestIndexSelect(t *testing.T) {
 	t.Run("IndexSelect/scalar", func(t *testing.T) {
 		vwCheck(t, Scalar(5.0).IndexSelect(0, []int{0}), []int{}, func([]int) float64 { return 5 })
 	})
+}
+
+// TestIndexSelectInto checks that gathering into a destination gives what
+// IndexSelect gives, for every source layout and for a contiguous and a
+// transposed destination, bumps the destination's version, allocates
+// nothing, and refuses a destination that does not fit.
+func TestIndexSelectInto(t *testing.T) {
+	shape := []int{2, 3, 4}
+	for _, f := range vwLayouts(shape) {
+		for _, tt := range []struct {
+			axis    int
+			indices []int
+		}{{0, []int{1, 0, 1}}, {1, []int{2, 0}}, {-1, []int{3, 3, 1}}} {
+			want := f.t.IndexSelect(tt.axis, tt.indices)
+			dsts := map[string]*Tensor[float64]{
+				"contiguous": Full(-1.0, want.Shape()...),
+				"transposed": Full(-1.0, want.Shape()[2], want.Shape()[1], want.Shape()[0]).Permute(2, 1, 0),
+			}
+			for name, dst := range dsts {
+				t.Run(fmt.Sprintf("%s/%v@%d/%s", f.name, tt.indices, tt.axis, name), func(t *testing.T) {
+					v := dst.Version()
+					f.t.IndexSelectInto(dst, tt.axis, tt.indices)
+					if diff := cmp.Diff(want.ToSlice(), dst.ToSlice()); diff != "" {
+						t.Errorf("elements (-IndexSelect +IndexSelectInto):\n%s", diff)
+					}
+					if dst.Version() == v {
+						t.Errorf("the destination's version was not bumped")
+					}
+				})
+			}
+		}
+	}
+	t.Run("scalar", func(t *testing.T) {
+		dst := Scalar(0.0)
+		Scalar(5.0).IndexSelectInto(dst, 0, []int{0})
+		if got := dst.Item(); got != 5 {
+			t.Errorf("got %v, want 5", got)
+		}
+	})
+	t.Run("allocations", func(t *testing.T) {
+		src := Uniform[float32](rand.New(rand.NewPCG(1, 2)), 0, 1, 1000, 784)
+		dst := Zeros[float32](64, 784)
+		idx := rand.New(rand.NewPCG(3, 4)).Perm(1000)[:64]
+		if n := testing.AllocsPerRun(10, func() { src.IndexSelectInto(dst, 0, idx) }); n != 0 {
+			t.Errorf("gathering a batch into a tensor allocates %v times; want 0", n)
+		}
+	})
+	src := Arange(0.0, 24, 1).Reshape(2, 3, 4)
+	for name, tt := range map[string]struct {
+		dst     *Tensor[float64]
+		indices []int
+		want    error
+	}{
+		"wrong size along axis": {Zeros[float64](3, 3, 4), []int{0, 1}, ErrShape},
+		"wrong other size":      {Zeros[float64](2, 2, 4), []int{0, 1}, ErrShape},
+		"wrong rank":            {Zeros[float64](2, 12), []int{0, 1}, ErrShape},
+		"expanded":              {Zeros[float64](1, 3, 4).Expand(2, 3, 4), []int{0, 1}, ErrArgument},
+		"shares the source":     {src, []int{0, 1}, ErrArgument},
+		"index out of range":    {Zeros[float64](2, 3, 4), []int{0, 2}, ErrIndex},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustPanic(t, tt.want, func() { src.IndexSelectInto(tt.dst, 0, tt.indices) })
+		})
+	}
 }
 
 func TestSqueeze(t *testing.T) {
