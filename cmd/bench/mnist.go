@@ -42,9 +42,10 @@ func loadMNIST(dir string) (*mnistData, error) {
 // benchMNISTEpoch times one epoch of cmd/demo's MNIST training over the
 // first limit images (all of them if limit is 0): 784-256-128-10, ReLU,
 // cross-entropy, Adam lr 1e-3, shuffled batches, float32. Each step
-// gathers its batch with IndexSelect, as the torch side does with
-// index_select. warmup steps run first and are not timed; bytes and
-// allocations are per step.
+// gathers its batch with IndexSelectInto into the batch tensor of the step
+// before (a last, shorter batch gets one of its own), as the torch side
+// gathers with index_select. warmup steps run first and are not timed;
+// bytes and allocations are per step.
 func benchMNISTEpoch(d *mnistData, batch, limit, warmup int) sample {
 	n := d.x.Shape()[0]
 	if limit > 0 {
@@ -53,9 +54,16 @@ func benchMNISTEpoch(d *mnistData, batch, limit, warmup int) sample {
 	rng := rand.New(rand.NewPCG(1, 784))
 	model := nn.NewSequential(newMLP[float32](rng, []int{784, 256, 128, 10})...)
 	opt := newOptimizer(model, "adam")
+	var xb *tensor.Tensor[float32]
+	var yb []int
 	step := func(idx []int) {
-		x := tensor.Const(d.x.IndexSelect(0, idx))
-		y := make([]int, len(idx))
+		if xb == nil || xb.Dim(0) != len(idx) {
+			xb, yb = d.x.IndexSelect(0, idx), make([]int, len(idx))
+		} else {
+			d.x.IndexSelectInto(xb, 0, idx)
+		}
+		x := tensor.Const(xb)
+		y := yb
 		for i, j := range idx {
 			y[i] = d.labels[j]
 		}
