@@ -28,11 +28,12 @@ func broadcastScalar[T Float](t *Tensor[T]) bool {
 	return true
 }
 
-// fusedGrad returns f(g, y) elementwise for a fusable pair.
-func fusedGrad[T Float](g, y *Tensor[T], f func(gs, ys, rs []T)) *Tensor[T] {
-	r := alloc[T](y.shape)
+// fusedGrad returns f(g, y) elementwise for a fusable pair, as the
+// constant Value that a rule returns.
+func fusedGrad[T Float](g, y *Tensor[T], f func(gs, ys, rs []T)) *Value[T] {
+	r := allocConst[T](y.shape)
 	n := y.Size()
-	ys, rs := y.ewElems(), r.st.data[:n]
+	ys, rs := y.ewElems(), r.data.st.data[:n]
 	if g.IsContiguous() {
 		f(g.ewElems()[:n], ys, rs)
 		return r
@@ -50,7 +51,7 @@ func fusedGrad[T Float](g, y *Tensor[T], f func(gs, ys, rs []T)) *Tensor[T] {
 }
 
 // tanhGrad returns g*(1 - y²) for y = tanh(x).
-func tanhGrad[T Float](g, y *Tensor[T]) *Tensor[T] {
+func tanhGrad[T Float](g, y *Tensor[T]) *Value[T] {
 	return fusedGrad(g, y, func(gs, ys, rs []T) {
 		ys, rs = ys[:len(gs)], rs[:len(gs)]
 		for i, gv := range gs {
@@ -61,7 +62,7 @@ func tanhGrad[T Float](g, y *Tensor[T]) *Tensor[T] {
 }
 
 // sigmoidGrad returns g*(y*(1 - y)) for y = sigmoid(x).
-func sigmoidGrad[T Float](g, y *Tensor[T]) *Tensor[T] {
+func sigmoidGrad[T Float](g, y *Tensor[T]) *Value[T] {
 	return fusedGrad(g, y, func(gs, ys, rs []T) {
 		ys, rs = ys[:len(gs)], rs[:len(gs)]
 		for i, gv := range gs {

@@ -69,7 +69,7 @@ func Linear[T Float](x, w, b *Value[T]) *Value[T] {
 // plan) allocates more than a small layer's arithmetic costs.
 func linearBackwardKernels[T Float](grads []*Value[T], g, x, w *Tensor[T], needX, needW, needB bool) {
 	if needX {
-		grads[0] = Const(linearProduct(g, w, false))
+		grads[0] = linearProductConst(g, w)
 	}
 	if !needW && !needB {
 		return
@@ -79,12 +79,14 @@ func linearBackwardKernels[T Float](grads []*Value[T], g, x, w *Tensor[T], needX
 	g2 := linearRows(g) // (rows, out)
 	if needW {
 		// dw = g2ᵀ @ x2: gemm reads g2 transposed in place.
-		dw := alloc[T](w.shape)
-		gemm.Gemm(true, false, out, in, rows, 1, g2, max(out, 1), linearRows(x), max(in, 1), 0, dw.st.data, max(in, 1))
-		grads[1] = Const(dw)
+		dw := allocConst[T](w.shape)
+		gemm.Gemm(true, false, out, in, rows, 1, g2, max(out, 1), linearRows(x), max(in, 1), 0, dw.data.st.data, max(in, 1))
+		grads[1] = dw
 	}
 	if needB {
-		grads[2] = Const(linearSumRows(g2, rows, w.shape[:1]))
+		db := allocConst[T](w.shape[:1])
+		linearSumRows(db.data.st.data, g2, rows)
+		grads[2] = db
 	}
 }
 
@@ -140,17 +142,15 @@ func linearAddBias[T Float](y, b *Tensor[T]) {
 // linearSumRows).
 const linearNarrow = 16
 
-// linearSumRows returns the sum of the rows of g, a (rows, n) matrix held
-// row-major, as a tensor of shape (n). Each sum accumulates in float64
+// linearSumRows sets d, of n elements, to the sum of the rows of g, a
+// (rows, n) matrix held row-major. Each sum accumulates in float64
 // over the rows in order, exactly as Sum(0) does, so the two agree bit for
 // bit. A narrow g (n up to linearNarrow) is summed a column at a time down
 // its rows, four columns together; a wider one a block of columns at a
 // time, so that the accumulators stay on the stack and g is read row by
 // row.
-func linearSumRows[T Float](g []T, rows int, shape []int) *Tensor[T] {
-	n := shape[0]
-	out := alloc[T](shape)
-	d := out.st.data
+func linearSumRows[T Float](d, g []T, rows int) {
+	n := len(d)
 	if n <= linearNarrow {
 		g = g[:rows*n]
 		j := 0
@@ -171,7 +171,7 @@ func linearSumRows[T Float](g []T, rows int, shape []int) *Tensor[T] {
 			}
 			d[j] = T(s)
 		}
-		return out
+		return
 	}
 	var acc [64]float64
 	for j0 := 0; j0 < n; j0 += len(acc) {
@@ -186,7 +186,6 @@ func linearSumRows[T Float](g []T, rows int, shape []int) *Tensor[T] {
 			d[j0+j] = T(s)
 		}
 	}
-	return out
 }
 
 // linearBackwardOps is linearBackwardKernels composed of recorded ops, for
@@ -215,26 +214,57 @@ func linearBackwardOps[T Float](grads []*Value[T], g, x, w *Value[T], needX, nee
 // a small layer. Anything else goes through MatMul, reading w transposed
 // in place.
 func linearProduct[T Float](a, w *Tensor[T], transW bool) *Tensor[T] {
-	if !a.IsContiguous() || !w.IsContiguous() || len(a.shape) == 0 {
+	if !linearDirect(a, w) {
 		if transW {
 			return a.MatMul(w.T())
 		}
 		return a.MatMul(w)
 	}
-	k := a.shape[len(a.shape)-1]
+	var buf [inlineDims]int
+	y := alloc[T](linearShape(buf[:0], a, w, transW))
+	linearGemm(y, a, w, transW)
+	return y
+}
+
+// linearProductConst is Const(linearProduct(a, w, false)), the input
+// gradient g @ w, made as allocConst makes a rule's result.
+func linearProductConst[T Float](a, w *Tensor[T]) *Value[T] {
+	if !linearDirect(a, w) {
+		return Const(a.MatMul(w))
+	}
+	var buf [inlineDims]int
+	y := allocConst[T](linearShape(buf[:0], a, w, false))
+	linearGemm(y.data, a, w, false)
+	return y
+}
+
+// linearDirect reports whether linearProduct can hand a and w to the GEMM
+// as they are.
+func linearDirect[T Float](a, w *Tensor[T]) bool {
+	return a.IsContiguous() && w.IsContiguous() && len(a.shape) > 0
+}
+
+// linearShape appends to buf the shape of linearProduct's result: a's,
+// with its last dimension replaced by w's number of output columns.
+func linearShape[T Float](buf []int, a, w *Tensor[T], transW bool) []int {
 	n := w.shape[1] // a @ w: w is (k, n)
 	if transW {
 		n = w.shape[0] // a @ wᵀ: w is (n, k)
 	}
-	rows := numel(a.shape[:len(a.shape)-1])
-	var buf [inlineDims]int
-	shape := append(buf[:0], a.shape...)
+	shape := append(buf, a.shape...)
 	shape[len(shape)-1] = n
-	y := alloc[T](shape)
+	return shape
+}
+
+// linearGemm sets y, the new contiguous result of linearProduct, to a @ wᵀ
+// or a @ w for linearDirect operands.
+func linearGemm[T Float](y, a, w *Tensor[T], transW bool) {
+	k := a.shape[len(a.shape)-1]
+	n := y.shape[len(y.shape)-1]
+	rows := numel(a.shape[:len(a.shape)-1])
 	if rows == 0 || n == 0 {
-		return y
+		return
 	}
 	ldw := max(w.shape[1], 1)
 	gemm.Gemm(false, transW, rows, n, k, 1, linearRows(a), max(k, 1), w.st.data[w.off:w.off+w.Size()], ldw, 0, y.st.data, n)
-	return y
 }

@@ -110,7 +110,7 @@ func tanh[T Float](x *Value[T], rec bool) *Value[T] {
 	out := record("Tanh", x.data.Tanh(), rec, []*Value[T]{x}, nil)
 	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		if !create && fusable(g.data, out.data) {
-			return []*Value[T]{Const(tanhGrad(g.data, out.data))}
+			return []*Value[T]{tanhGrad(g.data, out.data)}
 		}
 		oneMinusSq := addScalar(neg(mul(out, out, create), create), 1, create)
 		return []*Value[T]{mul(g, oneMinusSq, create)}
@@ -130,7 +130,7 @@ func sigmoid[T Float](x *Value[T], rec bool) *Value[T] {
 	out := record("Sigmoid", x.data.Sigmoid(), rec, []*Value[T]{x}, nil)
 	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		if !create && fusable(g.data, out.data) {
-			return []*Value[T]{Const(sigmoidGrad(g.data, out.data))}
+			return []*Value[T]{sigmoidGrad(g.data, out.data)}
 		}
 		oneMinus := addScalar(neg(out, create), 1, create)
 		return []*Value[T]{mul(g, mul(out, oneMinus, create), create)}
@@ -150,7 +150,7 @@ func relu[T Float](x *Value[T], rec bool) *Value[T] {
 	out := record("ReLU", reluForward(x.data), rec, []*Value[T]{x}, nil)
 	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		if !create && fusable(g.data, out.data) {
-			return []*Value[T]{Const(reluGrad(g.data, out.data))}
+			return []*Value[T]{reluGrad(g.data, out.data)}
 		}
 		return []*Value[T]{mul(g, Const(out.data.Gt(Scalar[T](0))), create)}
 	})
@@ -180,13 +180,13 @@ func reluForward[T Float](x *Tensor[T]) *Tensor[T] {
 // as Mul and Gt compute it but in one pass without the mask: g times
 // exactly 1 or 0, so a NaN or infinite g gives NaN where y <= 0 or y is
 // NaN, as g*0 does. A long contiguous g is shared between goroutines.
-func reluGrad[T Float](g, y *Tensor[T]) *Tensor[T] {
+func reluGrad[T Float](g, y *Tensor[T]) *Value[T] {
 	n := y.Size()
 	if n < parallelMin || !g.IsContiguous() {
 		return fusedGrad(g, y, func(gs, ys, rs []T) { reluGradLoop(rs, gs, ys) })
 	}
-	r := alloc[T](y.shape)
-	rs, gs, ys := r.ewElems(), g.ewElems(), y.ewElems()
+	r := allocConst[T](y.shape)
+	rs, gs, ys := r.data.ewElems(), g.ewElems(), y.ewElems()
 	parallelFor(n, 1, func(lo, hi int) { reluGradLoop(rs[lo:hi], gs[lo:hi], ys[lo:hi]) })
 	return r
 }

@@ -276,7 +276,7 @@ func parallelCases[T Float]() []parallelCase[T] {
 		}, false)},
 		{"ReLUBackward", func(n int) []T {
 			// y is the gradient, x the saved result of the forward.
-			return reluGrad(New(in(n, 2), n), New(in(n, 1), n)).ToSlice()
+			return reluGrad(New(in(n, 2), n), New(in(n, 1), n)).data.ToSlice()
 		}, mapNaive(func(_ int, x, y T) T {
 			if x > 0 {
 				return y * 1
@@ -356,7 +356,7 @@ func testReLUSpecials[T Float](t *testing.T) {
 		if d, ok := sameValues(out, wantOut[:n]); !ok {
 			t.Errorf("forward of %d elements: %s", n, d)
 		}
-		dx := reluGrad(New(gs[:n], n), New(wantOut[:n], n)).ToSlice()
+		dx := reluGrad(New(gs[:n], n), New(wantOut[:n], n)).data.ToSlice()
 		if d, ok := sameValues(dx, wantDx[:n]); !ok {
 			t.Errorf("backward of %d elements: %s", n, d)
 		}

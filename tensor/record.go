@@ -340,7 +340,9 @@ func checkSeed[T Float](op string, i int, v, seed *Value[T]) *Value[T] {
 		if v.data.Size() != 1 {
 			fail(ErrGrad, op, "grad can be implicitly created only for one-element outputs; output %d has shape %v, so pass a seed of that shape", i, v.data.shape)
 		}
-		return Const(OnesLike(v.data))
+		one := allocConst[T](v.data.shape)
+		one.data.st.data[0] = 1
+		return one
 	}
 	if !slices.Equal(seed.data.shape, v.data.shape) {
 		fail(ErrShape, op, "mismatch in shape: grad_output[%d] has a shape of %v and output[%d] has a shape of %v", i, seed.data.shape, i, v.data.shape)

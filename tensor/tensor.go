@@ -61,12 +61,35 @@ type block[T Float] struct {
 // shape is copied.
 func wrap[T Float](data []T, shape []int) *Tensor[T] {
 	b := &block[T]{}
+	b.init(data, shape)
+	return &b.t
+}
+
+// init makes b's tensor a contiguous one over data, of the given shape.
+func (b *block[T]) init(data []T, shape []int) {
 	b.st.data = data
 	b.st.serial = storageSerial.Add(1)
-	t := &b.t
-	t.st = &b.st
-	t.setLayout(shape, nil)
-	return t
+	b.t.st = &b.st
+	b.t.setLayout(shape, nil)
+}
+
+// constBlock is a new tensor, its storage header and the constant Value
+// holding it, allocated together. Gradient rules return their results as
+// such Values: one allocation instead of two is a few percent of a small
+// network's training step.
+type constBlock[T Float] struct {
+	v Value[T]
+	block[T]
+}
+
+// allocConst returns Const(alloc(shape)) in one allocation: a Value
+// holding a new contiguous tensor whose elements are unspecified, for a
+// rule's result that a kernel overwrites completely.
+func allocConst[T Float](shape []int) *Value[T] {
+	c := &constBlock[T]{}
+	c.init(poolFor[T]().get(numel(shape)), shape)
+	c.v.data = &c.t
+	return &c.v
 }
 
 // setLayout copies shape and stride into t, inline when they fit; a nil
