@@ -39,10 +39,15 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 	out.setBackward(func(g *Value[T], create bool) []*Value[T] {
 		args, res := ins, out
 		if !create {
-			// Detached copies, made together: two allocations, not one
-			// per operand.
-			vals := make([]Value[T], len(ins)+1)
-			args = make([]*Value[T], len(ins))
+			// Detached copies, made together: one allocation for up to
+			// three operands, two beyond, rather than one per operand.
+			var vals []Value[T]
+			if len(ins) < len(detached[T]{}.vals) {
+				d := &detached[T]{}
+				vals, args = d.vals[:len(ins)+1], d.args[:len(ins)]
+			} else {
+				vals, args = make([]Value[T], len(ins)+1), make([]*Value[T], len(ins))
+			}
 			for i, x := range ins {
 				vals[i] = Value[T]{data: x.data, name: x.name, trace: x.trace}
 				args[i] = &vals[i]
@@ -74,6 +79,13 @@ func (f *Function[T]) Apply(xs ...*Value[T]) *Value[T] {
 	out.save(ins...)
 	out.save(out)
 	return out
+}
+
+// detached holds the detached copies of a Function's operands and result
+// that Apply hands to a plain backward, and the slice of the operands.
+type detached[T Float] struct {
+	vals [4]Value[T]
+	args [3]*Value[T]
 }
 
 // StraightThrough returns forward(x) with the straight-through estimator as

@@ -65,3 +65,42 @@ func TestStraightThrough(t *testing.T) {
 		t.Errorf("straight-through gradient %v; want [3 3 3]", got)
 	}
 }
+
+// TestFunctionOperandCounts checks a Function of one to five operands
+// (their product), on both sides of the number of operands whose detached
+// copies Apply makes in one allocation.
+func TestFunctionOperandCounts(t *testing.T) {
+	prod := &Function[float64]{
+		Name: "Product",
+		Forward: func(xs []*Tensor[float64]) *Tensor[float64] {
+			p := xs[0].Clone()
+			for _, x := range xs[1:] {
+				p = p.Mul(x)
+			}
+			return p
+		},
+		Backward: func(g *Value[float64], xs []*Value[float64], _ *Value[float64]) []*Value[float64] {
+			gs := make([]*Value[float64], len(xs))
+			for i := range xs {
+				gi := g
+				for j, x := range xs {
+					if j != i {
+						gi = Mul(gi, x)
+					}
+				}
+				gs[i] = gi
+			}
+			return gs
+		},
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := 1; n <= 5; n++ {
+		xs := make([]*Value[float64], n)
+		for i := range xs {
+			xs[i] = Param(Uniform[float64](rng, -1, 1, 2, 3))
+		}
+		if err := GradCheck(func(xs []*Value[float64]) *Value[float64] { return prod.Apply(xs...) }, xs, GradCheckOptions{}); err != nil {
+			t.Errorf("%d operands: %v", n, err)
+		}
+	}
+}
