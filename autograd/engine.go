@@ -185,20 +185,18 @@ func (p *pass[G]) run(accumulate bool) error {
 		if x.flags&needed == 0 {
 			continue
 		}
-		n, g := x.node, x.grad
+		n, g := roles(x.node), x.grad
 		x.node, x.grad = nil, zero // drop references as the pass goes
 		if g != zero {
-			if h, ok := n.(Hooked[G]); ok {
-				g = h.RunHooks(g)
-			}
+			g = n.RunHooks(g)
 		}
 		captured := false
 		if x.flags&target != 0 && g != zero {
 			if !accumulate {
 				x.grad = g
 				captured = true
-			} else if a, ok := n.(Accumulator[G]); ok {
-				a.Accumulate(g, p.create)
+			} else {
+				n.Accumulate(g, p.create)
 			}
 		}
 		if x.flags&runs != 0 && g != zero {
@@ -215,9 +213,7 @@ func (p *pass[G]) run(accumulate bool) error {
 		// A node that got no gradient counts as run, as in PyTorch, where
 		// it would have been called with an undefined gradient.
 		if p.values && x.flags&root == 0 {
-			if r, ok := n.(ValueReleaser); ok {
-				r.ReleaseValue()
-			}
+			n.ReleaseValue()
 		}
 		if !p.retain {
 			n.Release()
@@ -228,19 +224,20 @@ func (p *pass[G]) run(accumulate bool) error {
 
 // backward runs node n, whose edges are edges[off:off+cnt], with gradient
 // g and sends its results to its needed inputs.
-func (p *pass[G]) backward(n Node[G], off, cnt int32, g G) error {
+func (p *pass[G]) backward(n fullNode[G], off, cnt int32, g G) error {
+	node := unwrap(n) // the caller's node, for errors and Checker
 	grads, err := n.Backward(g, p.create)
 	p.ran++
 	if err != nil {
-		return &NodeError{Node: n, Err: err}
+		return &NodeError{Node: node, Err: err}
 	}
 	if len(grads) != int(cnt) {
-		return &NodeError{Node: n, Err: errorf("Backward returned %d gradients for %d inputs", len(grads), cnt)}
+		return &NodeError{Node: node, Err: errorf("Backward returned %d gradients for %d inputs", len(grads), cnt)}
 	}
 	if p.detect {
-		if c, ok := n.(Checker[G]); ok {
+		if c, ok := node.(Checker[G]); ok {
 			if err := c.CheckGradients(grads); err != nil {
-				return &NodeError{Node: n, Err: err}
+				return &NodeError{Node: node, Err: err}
 			}
 		}
 	}
@@ -258,13 +255,73 @@ func (p *pass[G]) backward(n Node[G], off, cnt int32, g G) error {
 	return nil
 }
 
-// recycle tells n's Recycler, in a pass without CreateGraph, that the pass
-// is done with g.
-func (p *pass[G]) recycle(n Node[G], g G) {
-	if p.create {
-		return
+// recycle tells n, in a pass without CreateGraph, that the pass is done
+// with g (Recycler).
+func (p *pass[G]) recycle(n fullNode[G], g G) {
+	if !p.create {
+		n.Recycle(g)
 	}
-	if r, ok := n.(Recycler[G]); ok {
+}
+
+// fullNode is a Node with every optional interface that a pass calls.
+// The engine looks a node's roles up once per pass, as one fullNode: in
+// generic code every type assertion to an interface is a lookup in the
+// runtime's itab table, and asking for each interface at each use made
+// several lookups per node (2% of a small network's training step).
+type fullNode[G comparable] interface {
+	Node[G]
+	Hooked[G]
+	Accumulator[G]
+	Recycler[G]
+	ValueReleaser
+}
+
+// roles returns n as a fullNode: n itself if it implements every
+// interface, as tensor's nodes do, and otherwise n behind partialNode.
+func roles[G comparable](n Node[G]) fullNode[G] {
+	if f, ok := n.(fullNode[G]); ok {
+		return f
+	}
+	return &partialNode[G]{n}
+}
+
+// unwrap returns the caller's node behind n.
+func unwrap[G comparable](n fullNode[G]) Node[G] {
+	if p, ok := n.(*partialNode[G]); ok {
+		return p.Node
+	}
+	return n
+}
+
+// partialNode gives a Node that lacks some optional interfaces the ones
+// it lacks, doing what the engine does for a node without them.
+type partialNode[G comparable] struct{ Node[G] }
+
+// RunHooks runs n's hooks, if it has any.
+func (n *partialNode[G]) RunHooks(g G) G {
+	if h, ok := n.Node.(Hooked[G]); ok {
+		return h.RunHooks(g)
+	}
+	return g
+}
+
+// Accumulate passes g to n if n is an Accumulator.
+func (n *partialNode[G]) Accumulate(g G, createGraph bool) {
+	if a, ok := n.Node.(Accumulator[G]); ok {
+		a.Accumulate(g, createGraph)
+	}
+}
+
+// Recycle passes g to n if n is a Recycler.
+func (n *partialNode[G]) Recycle(g G) {
+	if r, ok := n.Node.(Recycler[G]); ok {
 		r.Recycle(g)
+	}
+}
+
+// ReleaseValue releases n's value if n is a ValueReleaser.
+func (n *partialNode[G]) ReleaseValue() {
+	if r, ok := n.Node.(ValueReleaser); ok {
+		r.ReleaseValue()
 	}
 }
