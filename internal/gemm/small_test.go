@@ -172,13 +172,41 @@ func TestUseSmall(t *testing.T) {
 			t.Errorf("useSmall(%s, %d, %d, %d) = %v, want %v", ar.name, tt.m, tt.n, tt.k, got, tt.want)
 		}
 	}
+	// The 6×8 tile of the float64 kernel, where a 4-wide C fills half of
+	// each tile: only narrowK sends the layer products with short k to
+	// small.
+	ar64 := &arch[float64]{name: "test6x8", mr: 6, nr: 8}
+	for _, tt := range []struct {
+		m, n, k int
+		want    bool
+	}{
+		{100, 4, 2, true},      // y = x@w1ᵀ
+		{1000, 4, 2, true},     // the same over a batch of 1000
+		{4, 1000, 4, true},     // turned around
+		{100, 5, 4, false},     // five columns: not narrow
+		{100, 4, 5, false},     // k of 5: not short
+		{65536, 4, 1, true},    // at narrowWork
+		{65537, 4, 1, false},   // past it
+		{1 << 20, 1, 1, false}, // past it
+	} {
+		if got := useSmall(ar64, tt.m, tt.n, tt.k); got != tt.want {
+			t.Errorf("useSmall(%s, %d, %d, %d) = %v, want %v", ar64.name, tt.m, tt.n, tt.k, got, tt.want)
+		}
+	}
 }
 
-// BenchmarkSmall compares small with smallBaseline, the loop it replaced,
-// on the layer shapes and on two squares at and below smallWork, and
-// measures Gemm's fixed cost on top of small (Gemm/1x1x1).
+// BenchmarkSmall compares small with smallBaseline, the loop it replaced
+// (before rowUnit and tiny.go), on the layer shapes,
+// on others like them (k of 4 or less with many rows, a handful of
+// elements of C with a long k), and on squares at and below smallWork,
+// and measures Gemm's fixed cost on top of small (Gemm/1x1x1).
 func BenchmarkSmall(b *testing.B) {
 	shapes := append(layerShapes[:len(layerShapes):len(layerShapes)],
+		smallShape{false, false, 100, 2, 4}, // dx = g@w1 in the 2-4-1 network
+		smallShape{false, true, 100, 3, 3},
+		smallShape{false, false, 1, 3, 100},
+		smallShape{false, false, 2, 2, 100},
+		smallShape{true, false, 3, 3, 100},
 		smallShape{false, false, 8, 8, 8},
 		smallShape{false, false, 16, 16, 16},
 		smallShape{true, true, 16, 16, 16},
@@ -263,5 +291,170 @@ func BenchmarkSmallCrossover(b *testing.B) {
 	for _, s := range shapes {
 		b.Run("shape="+s.String()+"/impl=small", func(b *testing.B) { benchSmall[float32](b, s, small[float32]) })
 		b.Run("shape="+s.String()+"/impl=packed", func(b *testing.B) { benchSmall[float32](b, s, packed) })
+	}
+}
+
+// TestSmallBits holds small to smallRef, the definition, bit for bit:
+// every element of C must be the same sum, added in the same order, on
+// every path. Unlike TestSmall's, the operands here are random
+// fractions of magnitudes from 2⁻¹⁰ to 2¹⁰, so that any other order of
+// additions shows in the last bits, with zeros of both signs and
+// infinities among them, so that a sum that starts from a product instead
+// of from +0, or a product by padding, shows too (0 + -0 is +0; Inf*0 is
+// NaN). The padding of A and B holds NaN, which must never be read, and C
+// holds NaN when beta is 0, which must not be either. The shapes are
+// every m, n, k from 1 to 6, the layer shapes, others with a side of 100
+// and a few with more than one group of four columns, with all four
+// transposes, padded and unpadded leading dimensions, alpha of 1, 0.5 and
+// -1 and beta of 0, 1 and -0.25.
+//
+// That holds where the compiler rounds every multiply and add on its own,
+// as on amd64 before GOAMD64=v3. Where it fuses them (v3, arm64), which
+// pairs it fuses depends on how the loops load their operands, and the
+// test is skipped.
+func TestSmallBits(t *testing.T) {
+	if fusesMultiplyAdd() {
+		t.Skip("the compiler fuses multiply-adds on this target, so the sums are not rounded as written")
+	}
+	t.Run("float32", func(t *testing.T) { testSmallBits[float32](t) })
+	t.Run("float64", func(t *testing.T) { testSmallBits[float64](t) })
+}
+
+func testSmallBits[T float32 | float64](t *testing.T) {
+	var sizes [][3]int
+	for m := 1; m <= 6; m++ {
+		for n := 1; n <= 6; n++ {
+			for k := 1; k <= 6; k++ {
+				sizes = append(sizes, [3]int{m, n, k})
+			}
+		}
+	}
+	for _, s := range layerShapes {
+		sizes = append(sizes, [3]int{s.m, s.n, s.k})
+	}
+	sizes = append(sizes,
+		[3]int{100, 2, 4}, [3]int{100, 3, 3}, [3]int{100, 5, 1}, [3]int{100, 1, 1}, [3]int{1, 100, 1}, [3]int{3, 100, 2},
+		[3]int{1, 1, 100}, [3]int{2, 2, 100}, [3]int{3, 1, 100}, [3]int{2, 3, 100}, [3]int{4, 4, 100}, [3]int{5, 2, 100},
+		[3]int{100, 2, 5}, [3]int{6, 100, 6}, [3]int{16, 16, 2}, [3]int{32, 16, 1},
+		[3]int{7, 7, 2}, [3]int{9, 11, 3}, [3]int{7, 7, 7}, [3]int{3, 7, 100},
+	)
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, sz := range sizes {
+		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
+			s := smallShape{tr[0], tr[1], sz[0], sz[1], sz[2]}
+			for _, pad := range []int{0, 3} {
+				for _, alpha := range []T{1, 0.5, -1} {
+					for _, beta := range []T{0, 1, -0.25} {
+						checkSmallBits(t, rng, s, pad, alpha, beta)
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkSmallBits runs one product through small and smallRef on the same
+// fresh operands and compares all of C, padding included, bit for bit.
+func checkSmallBits[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape, pad int, alpha, beta T) {
+	t.Helper()
+	lda, ldb, ldc, sizes := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, pad: pad}.operands(rng)
+	ac, bc := s.k, s.n
+	if s.transA {
+		ac = s.m
+	}
+	if s.transB {
+		bc = s.k
+	}
+	nan := T(math.NaN())
+	a := randBits[T](rng, sizes[0], ac, lda, nan)
+	b := randBits[T](rng, sizes[1], bc, ldb, nan)
+	c := randBits[T](rng, sizes[2], s.n, ldc, 99)
+	for i := range c {
+		if math.IsNaN(float64(c[i])) || math.IsInf(float64(c[i]), 0) {
+			c[i] = 1.5 // C's NaN would have a payload of its own
+		}
+		if beta == 0 && i%ldc < s.n {
+			c[i] = nan // not to be read
+		}
+	}
+	got, want := slices.Clone(c), slices.Clone(c)
+	small(s.transA, s.transB, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, got, ldc)
+	smallRef(s.transA, s.transB, s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, want, ldc)
+	for i := range got {
+		if g, w := floatBits(got[i]), floatBits(want[i]); g != w {
+			t.Fatalf("small(%v, lda=%d, ldb=%d, ldc=%d, alpha=%v, beta=%v): C(%d, %d) = %v (%#x), want %v (%#x)",
+				s, lda, ldb, ldc, alpha, beta, i/ldc, i%ldc, got[i], g, want[i], w)
+		}
+	}
+}
+
+// randBits returns n elements of a matrix with cols columns and leading
+// dimension ld, and pad between the rows: fractions of magnitude 2⁻¹⁰ to
+// 2¹⁰ of either sign, and one in ten a zero of either sign or an infinity.
+func randBits[T float32 | float64](rng *rand.Rand, n, cols, ld int, pad T) []T {
+	special := []T{0, T(math.Copysign(0, -1)), T(math.Inf(1)), T(math.Inf(-1))}
+	x := make([]T, n)
+	for i := range x {
+		switch {
+		case i%ld >= cols:
+			x[i] = pad
+		case rng.IntN(10) == 0:
+			x[i] = special[rng.IntN(len(special))]
+		default:
+			x[i] = T(math.Ldexp(rng.Float64()*2-1, rng.IntN(21)-10))
+		}
+	}
+	return x
+}
+
+// fusesMultiplyAdd reports whether the compiler fuses x*y + z into one
+// rounding on this target: (1 + 2⁻²⁷)(1 - 2⁻²⁷) is 1 - 2⁻⁵⁴, which rounds
+// to 1 on its own.
+func fusesMultiplyAdd() bool {
+	return mulAdd(1+0x1p-27, 1-0x1p-27, -1) != 0
+}
+
+// mulAdd is not inlined, so that its operands are in registers, not
+// constants, as in small's sums.
+//
+//go:noinline
+func mulAdd(x, y, z float64) float64 {
+	return x*y + z
+}
+
+// floatBits returns the bits of x, in which -0 and +0, and NaNs with
+// different payloads, differ.
+func floatBits[T float32 | float64](x T) uint64 {
+	if f, ok := any(x).(float32); ok {
+		return uint64(math.Float32bits(f))
+	}
+	return math.Float64bits(float64(x))
+}
+
+// smallRef is the arithmetic that every path of small must reproduce to
+// the bit, written as the definition: each element of C is the sum from 0
+// of op(A)(i, p)*op(B)(p, j) over p in order, rounded to T at each step,
+// then alpha times that, plus beta*C unless beta is 0 (C is not read
+// then). TestSmallBits holds small to it.
+func smallRef[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+	for i := range m {
+		for j := range n {
+			var s T
+			for p := range k {
+				ia, ib := i*lda+p, p*ldb+j
+				if transA {
+					ia = p*lda + i
+				}
+				if transB {
+					ib = j*ldb + p
+				}
+				s += a[ia] * b[ib]
+			}
+			s = alpha * s
+			if beta != 0 {
+				s += beta * c[i*ldc+j]
+			}
+			c[i*ldc+j] = s
+		}
 	}
 }
