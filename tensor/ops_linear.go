@@ -49,8 +49,9 @@ func Linear[T Float](x, w, b *Value[T]) *Value[T] {
 	// needs_input_grad is: a leaf's flag may change before backward.
 	needX, needW := x.requiresGrad, w.requiresGrad
 	needB := b != nil && b.requiresGrad
+	nin := len(inputs) // not inputs itself: captured, it would go to the heap
 	res := record("Linear", y, true, inputs, func(g *Value[T], create bool) []*Value[T] {
-		grads := make([]*Value[T], len(inputs))
+		grads := make([]*Value[T], nin)
 		if create {
 			linearBackwardOps(grads, g, x, w, needX, needW, needB)
 		} else {
