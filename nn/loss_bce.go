@@ -57,17 +57,6 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 	if weight != nil {
 		checkBroadcastsTo(op, "weight", weight.Shape(), shape)
 	}
-	for _, v := range p.Data().Contiguous().Flat() {
-		if !(v >= 0 && v <= 1) {
-			panic(nnError(tensor.ErrArgument, op, "all elements of input should be between 0 and 1 (input %v has %v)", shape, v))
-		}
-	}
-	for _, v := range target.Data().Contiguous().Flat() {
-		if !(v >= 0 && v <= 1) {
-			panic(nnError(tensor.ErrArgument, op, "all elements of target should be between 0 and 1 (target %v has %v)", shape, v))
-		}
-	}
-
 	ins := []*tensor.Value[T]{p, target}
 	if weight != nil {
 		ins = append(ins, weight)
@@ -79,12 +68,18 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 			if red != ReduceNone {
 				// The common case, written out: a call per element
 				// through reduceLoss's closure costs more than bceElem.
+				// The range check rides along in the same loop.
 				s := 0.0
 				for i := range pd {
-					s += bceElem(float64(pd[i]), float64(td[i]), wd, i)
+					p, t := float64(pd[i]), float64(td[i])
+					if !(p >= 0 && p <= 1 && t >= 0 && t <= 1) {
+						checkBCERange(pd, td, shape)
+					}
+					s += bceElem(p, t, wd, i)
 				}
 				return reducedLoss[T](s, len(pd), red)
 			}
+			checkBCERange(pd, td, shape)
 			return reduceLoss[T](len(pd), shape, red, func(i int) float64 {
 				return bceElem(float64(pd[i]), float64(td[i]), wd, i)
 			})
@@ -122,6 +117,22 @@ func bceElem[T tensor.Float](p, t float64, w []T, i int) float64 {
 		l *= float64(w[i])
 	}
 	return l
+}
+
+// checkBCERange panics, as PyTorch fails, at the first element of p
+// outside [0, 1] (NaN included) and, if there is none, at the first such
+// element of t.
+func checkBCERange[T tensor.Float](p, t []T, shape []int) {
+	for _, v := range p {
+		if !(v >= 0 && v <= 1) {
+			panic(nnError(tensor.ErrArgument, "BCE", "all elements of input should be between 0 and 1 (input %v has %v)", shape, v))
+		}
+	}
+	for _, v := range t {
+		if !(v >= 0 && v <= 1) {
+			panic(nnError(tensor.ErrArgument, "BCE", "all elements of target should be between 0 and 1 (target %v has %v)", shape, v))
+		}
+	}
 }
 
 // clampLog is max(l, -100), PyTorch's floor on BCE's logs. l is never
