@@ -490,26 +490,17 @@ func numel(shape []int) int {
 	return n
 }
 
-// hasShape reports whether v has the given shape, without copying v's.
-func hasShape[T tensor.Float](v *tensor.Value[T], shape []int) bool {
-	if v.Dims() != len(shape) {
+// hasShape reports whether x, a Value or a Tensor, has the given shape,
+// without copying x's.
+func hasShape(x interface {
+	Dims() int
+	Dim(int) int
+}, shape []int) bool {
+	if x.Dims() != len(shape) {
 		return false
 	}
 	for i, d := range shape {
-		if v.Dim(i) != d {
-			return false
-		}
-	}
-	return true
-}
-
-// tensorHasShape is hasShape for a Tensor.
-func tensorHasShape[T tensor.Float](t *tensor.Tensor[T], shape []int) bool {
-	if t.Dims() != len(shape) {
-		return false
-	}
-	for i, d := range shape {
-		if t.Dim(i) != d {
+		if x.Dim(i) != d {
 			return false
 		}
 	}
@@ -522,7 +513,7 @@ func sameShape(a, b []int) bool { return slices.Equal(a, b) }
 // flatAs returns t's elements broadcast to shape, in row-major order. The
 // slice may share t's storage and must not be written.
 func flatAs[T tensor.Float](t *tensor.Tensor[T], shape []int) []T {
-	if !tensorHasShape(t, shape) {
+	if !hasShape(t, shape) {
 		t = t.BroadcastTo(shape...)
 	}
 	return t.Contiguous().Flat()

@@ -83,10 +83,10 @@ func testSmall[T float32 | float64](t *testing.T) {
 	}
 }
 
-// checkSmall runs one product through small (when its contract allows:
-// sizes and alpha non-zero) and through Gemm, on fresh operands.
-func checkSmall[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape, pad int, alpha, beta T) {
-	t.Helper()
+// smallOperands draws fresh operands of s with leading dimensions padded
+// by pad, their elements from gen: NaN in the padding of A and B, which
+// must never be read, and 99 in C's, which is someone else's.
+func smallOperands[T float32 | float64](rng *rand.Rand, s smallShape, pad int, gen func(*rand.Rand, int, int, int, T) []T) (a, b, c []T, lda, ldb, ldc int) {
 	lda, ldb, ldc, sizes := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, pad: pad}.operands(rng)
 	ac, bc := s.k, s.n
 	if s.transA {
@@ -96,13 +96,18 @@ func checkSmall[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape,
 		bc = s.k
 	}
 	nan := T(math.NaN())
-	a := smallInts[T](rng, sizes[0], ac, lda, nan)
-	b := smallInts[T](rng, sizes[1], bc, ldb, nan)
-	c := smallInts[T](rng, sizes[2], s.n, ldc, 99) // the padding of C is someone else's
+	return gen(rng, sizes[0], ac, lda, nan), gen(rng, sizes[1], bc, ldb, nan), gen(rng, sizes[2], s.n, ldc, 99), lda, ldb, ldc
+}
+
+// checkSmall runs one product through small (when its contract allows:
+// sizes and alpha non-zero) and through Gemm, on fresh operands.
+func checkSmall[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape, pad int, alpha, beta T) {
+	t.Helper()
+	a, b, c, lda, ldb, ldc := smallOperands(rng, s, pad, smallInts[T])
 	if beta == 0 {
 		for i := range s.m {
 			for j := range s.n {
-				c[i*ldc+j] = nan
+				c[i*ldc+j] = T(math.NaN())
 			}
 		}
 	}
@@ -357,24 +362,13 @@ func testSmallBits[T float32 | float64](t *testing.T) {
 // fresh operands and compares all of C, padding included, bit for bit.
 func checkSmallBits[T float32 | float64](t *testing.T, rng *rand.Rand, s smallShape, pad int, alpha, beta T) {
 	t.Helper()
-	lda, ldb, ldc, sizes := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, pad: pad}.operands(rng)
-	ac, bc := s.k, s.n
-	if s.transA {
-		ac = s.m
-	}
-	if s.transB {
-		bc = s.k
-	}
-	nan := T(math.NaN())
-	a := randBits[T](rng, sizes[0], ac, lda, nan)
-	b := randBits[T](rng, sizes[1], bc, ldb, nan)
-	c := randBits[T](rng, sizes[2], s.n, ldc, 99)
+	a, b, c, lda, ldb, ldc := smallOperands(rng, s, pad, randBits[T])
 	for i := range c {
 		if math.IsNaN(float64(c[i])) || math.IsInf(float64(c[i]), 0) {
 			c[i] = 1.5 // C's NaN would have a payload of its own
 		}
 		if beta == 0 && i%ldc < s.n {
-			c[i] = nan // not to be read
+			c[i] = T(math.NaN()) // not to be read
 		}
 	}
 	got, want := slices.Clone(c), slices.Clone(c)
