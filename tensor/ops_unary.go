@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	simd "github.com/chainrule/chainrule/internal/vec"
+)
 
 // This file is the derivative table of the elementwise primitives other
 // than arithmetic: the maps of one operand (Exp, Log, Sqrt, the activations)
@@ -192,95 +196,27 @@ func reluGrad[T Float](g, y *Tensor[T]) *Value[T] {
 }
 
 // reluBitsLoop sets dst[i] = 0 where x[i] < 0 and x[i] elsewhere (so -0
-// and NaN pass through, as in reluLoop), deciding on the bits of x[i]. Read
-// as unsigned integers, the negative numbers other than -0 are the range
-// from -0's bits + 1 up to -Inf's, which one subtraction and one unsigned
-// comparison test, and the compiler turns the choice into a conditional
-// move. The loops take four elements a step, which halves the
-// instructions per element that the loop itself costs.
+// and NaN pass through, as in reluLoop), without a branch on each
+// element's sign, which would be mispredicted on every other element of an
+// activation: internal/vec's loops (imported as simd), in AVX assembly where the machine has
+// it.
 func reluBitsLoop[T Float](dst, x []T) {
 	switch d := any(dst).(type) {
 	case []float32:
-		const lo, hi = 0x80000001, 0xff800000 // smallest negative, -Inf
-		relu := func(v float32) float32 {
-			b := math.Float32bits(v)
-			if b-lo <= hi-lo {
-				b = 0
-			}
-			return math.Float32frombits(b)
-		}
-		x := any(x).([]float32)[:len(d)]
-		i := 0
-		for ; i+4 <= len(x); i += 4 {
-			x4, d4 := x[i:i+4:i+4], d[i:i+4:i+4]
-			d4[0], d4[1], d4[2], d4[3] = relu(x4[0]), relu(x4[1]), relu(x4[2]), relu(x4[3])
-		}
-		for ; i < len(x); i++ {
-			d[i] = relu(x[i])
-		}
+		simd.ReLU32(d, any(x).([]float32))
 	case []float64:
-		const lo, hi = 0x8000000000000001, 0xfff0000000000000
-		relu := func(v float64) float64 {
-			b := math.Float64bits(v)
-			if b-lo <= hi-lo {
-				b = 0
-			}
-			return math.Float64frombits(b)
-		}
-		x := any(x).([]float64)[:len(d)]
-		i := 0
-		for ; i+4 <= len(x); i += 4 {
-			x4, d4 := x[i:i+4:i+4], d[i:i+4:i+4]
-			d4[0], d4[1], d4[2], d4[3] = relu(x4[0]), relu(x4[1]), relu(x4[2]), relu(x4[3])
-		}
-		for ; i < len(x); i++ {
-			d[i] = relu(x[i])
-		}
+		simd.ReLU64(d, any(x).([]float64))
 	}
 }
 
 // reluGradLoop sets dst[i] = g[i]*m, m = 1 where out[i] > 0 and 0
-// elsewhere, with m chosen by the bits of out[i] as in reluBitsLoop: the
-// positive numbers are the range from +0's bits + 1 up to +Inf's. Four
-// elements a step, as reluBitsLoop.
+// elsewhere (NaN included), with internal/vec's loops as reluBitsLoop.
 func reluGradLoop[T Float](dst, g, out []T) {
 	switch d := any(dst).(type) {
 	case []float32:
-		const lo, hi, one = 1, 0x7f800000, 0x3f800000
-		mask := func(o float32) float32 {
-			var m uint32
-			if math.Float32bits(o)-lo <= hi-lo {
-				m = one
-			}
-			return math.Float32frombits(m)
-		}
-		g, out := any(g).([]float32)[:len(d)], any(out).([]float32)[:len(d)]
-		i := 0
-		for ; i+4 <= len(out); i += 4 {
-			o4, g4, d4 := out[i:i+4:i+4], g[i:i+4:i+4], d[i:i+4:i+4]
-			d4[0], d4[1], d4[2], d4[3] = g4[0]*mask(o4[0]), g4[1]*mask(o4[1]), g4[2]*mask(o4[2]), g4[3]*mask(o4[3])
-		}
-		for ; i < len(out); i++ {
-			d[i] = g[i] * mask(out[i])
-		}
+		simd.ReLUGrad32(d, any(g).([]float32), any(out).([]float32))
 	case []float64:
-		const lo, hi, one = 1, 0x7ff0000000000000, 0x3ff0000000000000
-		mask := func(o float64) float64 {
-			var m uint64
-			if math.Float64bits(o)-lo <= hi-lo {
-				m = one
-			}
-			return math.Float64frombits(m)
-		}
-		g, out := any(g).([]float64)[:len(d)], any(out).([]float64)[:len(d)]
-		i := 0
-		for ; i+4 <= len(out); i += 4 {
-			o4, g4, d4 := out[i:i+4:i+4], g[i:i+4:i+4], d[i:i+4:i+4]
-			d4[0], d4[1], d4[2], d4[3] = g4[0]*mask(o4[0]), g4[1]*mask(o4[1]), g4[2]*mask(o4[2]), g4[3]*mask(o4[3])
-		}
-		for ; i < len(out); i++ {
-			d[i] = g[i] * mask(out[i])
-		}
+		simd.ReLUGrad64(d, any(g).([]float64), any(out).([]float64))
 	}
 }
 
