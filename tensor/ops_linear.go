@@ -1,6 +1,9 @@
 package tensor
 
-import "github.com/chainrule/chainrule/internal/gemm"
+import (
+	"github.com/chainrule/chainrule/internal/gemm"
+	simd "github.com/chainrule/chainrule/internal/vec"
+)
 
 // This file is the derivative table of Linear, the op of a fully connected
 // layer. It has two backwards: a plain one written with raw Tensor kernels,
@@ -104,9 +107,9 @@ func linearRows[T Float](t *Tensor[T]) []T {
 // linearAddBias adds b to every row of the new contiguous result y of
 // Linear. It is AddInPlace without the broadcasting machinery, and without
 // the version bump that y, which nothing has seen yet, does not need. A
-// narrow layer's rows are too short to amortise a loop per row, so up to
-// linearNarrow columns the loops run down the columns instead, four at a
-// time, with the bias elements held in registers.
+// narrow layer's rows (up to linearNarrow columns) are too short for a
+// loop per row: internal/vec adds a register's worth of columns at a time
+// down the rows, in AVX assembly where the machine has it.
 func linearAddBias[T Float](y, b *Tensor[T]) {
 	n := b.Size()
 	if y.Size() == 0 || n == 0 {
@@ -119,22 +122,11 @@ func linearAddBias[T Float](y, b *Tensor[T]) {
 		}
 		return
 	}
-	bs = bs[:n]
-	j := 0
-	for ; j+4 <= n; j += 4 {
-		b0, b1, b2, b3 := bs[j], bs[j+1], bs[j+2], bs[j+3]
-		for r := j; r+3 < len(ys); r += n {
-			ys[r] += b0
-			ys[r+1] += b1
-			ys[r+2] += b2
-			ys[r+3] += b3
-		}
-	}
-	for ; j < n; j++ {
-		bj := bs[j]
-		for r := j; r < len(ys); r += n {
-			ys[r] += bj
-		}
+	switch ys := any(ys).(type) {
+	case []float32:
+		simd.AddRows32(ys, any(bs[:n]).([]float32))
+	case []float64:
+		simd.AddRows64(ys, any(bs[:n]).([]float64))
 	}
 }
 
@@ -144,33 +136,20 @@ func linearAddBias[T Float](y, b *Tensor[T]) {
 const linearNarrow = 16
 
 // linearSumRows sets d, of n elements, to the sum of the rows of g, a
-// (rows, n) matrix held row-major. Each sum accumulates in float64
-// over the rows in order, exactly as Sum(0) does, so the two agree bit for
-// bit. A narrow g (n up to linearNarrow) is summed a column at a time down
-// its rows, four columns together; a wider one a block of columns at a
-// time, so that the accumulators stay on the stack and g is read row by
-// row.
+// (rows, n) matrix held row-major. Each sum accumulates in float64 over
+// the rows in order, exactly as Sum(0) does, so the two agree bit for bit.
+// A narrow g (n up to linearNarrow) is summed down its columns by
+// internal/vec, several columns at once; a wider one a block of columns
+// at a time, so that the accumulators stay on the stack and g is read row
+// by row.
 func linearSumRows[T Float](d, g []T, rows int) {
 	n := len(d)
 	if n <= linearNarrow {
-		g = g[:rows*n]
-		j := 0
-		for ; j+4 <= n; j += 4 {
-			var s0, s1, s2, s3 float64
-			for r := j; r+3 < len(g); r += n {
-				s0 += float64(g[r])
-				s1 += float64(g[r+1])
-				s2 += float64(g[r+2])
-				s3 += float64(g[r+3])
-			}
-			d[j], d[j+1], d[j+2], d[j+3] = T(s0), T(s1), T(s2), T(s3)
-		}
-		for ; j < n; j++ {
-			var s float64
-			for r := j; r < len(g); r += n {
-				s += float64(g[r])
-			}
-			d[j] = T(s)
+		switch d := any(d).(type) {
+		case []float32:
+			simd.SumRows32(d, any(g[:rows*n]).([]float32))
+		case []float64:
+			simd.SumRows64(d, any(g[:rows*n]).([]float64))
 		}
 		return
 	}

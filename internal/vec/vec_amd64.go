@@ -50,3 +50,33 @@ func reluGrad64(dst, g, out []float64) int {
 	}
 	return reluGradAVX64(dst, g, out)
 }
+
+//go:noescape
+func addRows64AVX(y, b []float64) int
+
+//go:noescape
+func addRows32AVX(y, b []float32) int
+
+//go:noescape
+func sumRows64AVX(d, g []float64) bool
+
+//go:noescape
+func sumRows32AVX(d, g []float32) bool
+
+func addRows64(y, b []float64) int {
+	if !hasAVX {
+		return 0
+	}
+	return addRows64AVX(y, b)
+}
+
+func addRows32(y, b []float32) int {
+	if !hasAVX {
+		return 0
+	}
+	return addRows32AVX(y, b)
+}
+
+func sumRows64(d, g []float64) bool { return hasAVX && sumRows64AVX(d, g) }
+
+func sumRows32(d, g []float32) bool { return hasAVX && sumRows32AVX(d, g) }
