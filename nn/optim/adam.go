@@ -193,11 +193,10 @@ type adamUpdate[T tensor.Float] struct {
 	decoupled, ams, maximize                         bool
 }
 
-// apply updates elements [lo, hi). Explicit conversions T(a*b) round each
-// product, so that no platform fuses it into the following sum; the order
-// of the operations is PyTorch's (addcmul: self + (value*t1)*t2, addcdiv:
-// self + (value*t1)/t2).
-// Range updates the elements [lo, hi).
+// Range updates the elements [lo, hi). Explicit conversions T(a*b) round
+// each product, so that no platform fuses it into the following sum; the
+// order of the operations is PyTorch's (addcmul: self + (value*t1)*t2,
+// addcdiv: self + (value*t1)/t2).
 func (u *adamUpdate[T]) Range(lo, hi int) {
 	x := u.x[lo:hi]
 	// Slicing to len(x) spares a bounds check per element.
@@ -209,16 +208,14 @@ func (u *adamUpdate[T]) Range(lo, hi int) {
 	b1, b2, c1, c2, eps, wd, decay := u.b1, u.b2, u.c1, u.c2, u.eps, u.wd, u.decay
 	negStep, bc2Sqrt := u.negStep, u.bc2Sqrt
 	decoupled, ams, maximize := u.decoupled, u.ams, u.maximize
+	if decoupled {
+		wd = 0 // AdamW decays the parameter itself, not the gradient
+	}
 	for i := range x {
-		d := g[i]
-		if maximize {
-			d = -d
-		}
 		if decoupled {
 			x[i] = T(x[i] * decay)
-		} else if wd != 0 {
-			d += T(wd * x[i])
 		}
+		d := direction(g[i], x[i], wd, maximize)
 		m[i] = T(m[i]*b1) + T(c1*d)
 		v[i] = T(v[i]*b2) + T(T(c2*d)*d)
 		vv := v[i]

@@ -483,3 +483,16 @@ func commit[T tensor.Float](t, tmp *tensor.Tensor[T]) {
 func flatGrad[T tensor.Float](p *tensor.Value[T]) []T {
 	return p.Grad().Data().Contiguous().Flat()
 }
+
+// direction is the gradient that an update step follows for one element:
+// g, negated to maximise, plus the L2 weight-decay term wd*x, rounded
+// before it is added (PyTorch's grad.add(param, alpha=wd)).
+func direction[T tensor.Float](g, x, wd T, maximize bool) T {
+	if maximize {
+		g = -g
+	}
+	if wd != 0 {
+		g += T(wd * x)
+	}
+	return g
+}

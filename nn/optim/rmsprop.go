@@ -148,13 +148,7 @@ func (o *RMSProp[T]) Step() {
 			// operations is PyTorch's (addcmul: self + (value*t1)*t2,
 			// addcdiv: self + (value*t1)/t2).
 			for i := range x {
-				d := g[i]
-				if maximize {
-					d = -d
-				}
-				if wd != 0 {
-					d += T(wd * x[i])
-				}
+				d := direction(g[i], x[i], wd, maximize)
 				s[i] = T(s[i]*alpha) + T(T(c*d)*d)
 				var den T
 				if centered {

@@ -134,24 +134,33 @@ type sgdUpdate[T tensor.Float] struct {
 	maximize, nesterov, first bool
 }
 
-// cost is the price of one element for parallelFor: the general loop costs
-// about three times plain descent, the usual momentum twice.
-func (u *sgdUpdate[T]) cost() int {
+// Range's three loops. Plain descent and the usual momentum have loops of
+// their own: Go does not take the tests of the options out of a loop, and
+// they made the general loop two to three times slower than these. The
+// values are also each loop's cost per element relative to plain descent,
+// for parallelFor.
+const (
+	loopPlain    = 1
+	loopMomentum = 2
+	loopGeneral  = 3
+)
+
+// loop returns the loop of Range that u's options call for.
+func (u *sgdUpdate[T]) loop() int {
 	switch {
 	case u.mom == 0 && u.wd == 0 && !u.maximize:
-		return 1
+		return loopPlain
 	case u.mom != 0 && !u.first && !u.nesterov && !u.maximize:
-		return 2
+		return loopMomentum
 	}
-	return 3
+	return loopGeneral
 }
 
-// apply updates elements [lo, hi). Explicit conversions T(a*b) round each
-// product, so that no platform fuses it into the following sum. Plain
-// descent and the usual momentum have loops of their own: Go does not take
-// the tests of the options out of the loop, and they made the general loop
-// two to three times slower than these.
-// Range updates the elements [lo, hi).
+// cost is the price of one element for parallelFor.
+func (u *sgdUpdate[T]) cost() int { return u.loop() }
+
+// Range updates the elements [lo, hi). Explicit conversions T(a*b) round
+// each product, so that no platform fuses it into the following sum.
 func (u *sgdUpdate[T]) Range(lo, hi int) {
 	x := u.x[lo:hi]
 	g := u.g[lo:hi][:len(x)] // one bounds check, not one per element
@@ -161,29 +170,20 @@ func (u *sgdUpdate[T]) Range(lo, hi int) {
 	}
 	wd, mom, damp1, negLR := u.wd, u.mom, u.damp1, u.negLR
 	maximize, nesterov, first := u.maximize, u.nesterov, u.first
-	switch {
-	case mom == 0 && wd == 0 && !maximize:
+	switch u.loop() {
+	case loopPlain:
 		for i := range x {
 			x[i] += T(negLR * g[i])
 		}
-	case mom != 0 && !first && !nesterov && !maximize:
+	case loopMomentum:
 		for i := range x {
-			d := g[i]
-			if wd != 0 {
-				d += T(wd * x[i])
-			}
+			d := direction(g[i], x[i], wd, false)
 			buf[i] = T(buf[i]*mom) + T(damp1*d)
 			x[i] += T(negLR * buf[i])
 		}
 	default:
 		for i := range x {
-			d := g[i]
-			if maximize {
-				d = -d
-			}
-			if wd != 0 {
-				d += T(wd * x[i])
-			}
+			d := direction(g[i], x[i], wd, maximize)
 			if mom != 0 {
 				if first {
 					buf[i] = d
