@@ -75,7 +75,11 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 					if !(p >= 0 && p <= 1 && t >= 0 && t <= 1) {
 						checkBCERange(pd, td, shape)
 					}
-					s += bceElem(p, t, wd, i)
+					l := bceLoss(p, t)
+					if wd != nil {
+						l *= float64(wd[i])
+					}
+					s += l
 				}
 				return reducedLoss[T](s, len(pd), red)
 			}
@@ -92,31 +96,36 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 			return bceBackwardRaw(g, xs, needs, shape, red)
 		},
 		FreshGrads: true, // both backwards return new tensors
+		Borrows:    true,
 	}
 	return f.Apply(ins...)
 }
 
-// bceElem is the loss of element i:
-// (t-1)*max(log1p(-p), -100) - t*max(log(p), -100), times w[i] if w is not
-// nil, in PyTorch's order of operations.
-//
-// With a hard target (t of 0 or 1) one term has coefficient zero, and zero
-// times a clamped (finite) log is exactly zero, so that log is skipped:
-// the result is bit for bit the same, for half the work.
+// bceElem is the loss of element i, bceLoss(p, t) times w[i] if w is not
+// nil.
 func bceElem[T tensor.Float](p, t float64, w []T, i int) float64 {
-	var l float64
-	switch t {
-	case 0:
-		l = -clampLog(math.Log1p(-p)) // (0-1)*x - 0*y
-	case 1:
-		l = -clampLog(math.Log(p)) // 0*x - 1*y
-	default:
-		l = (t-1)*clampLog(math.Log1p(-p)) - t*clampLog(math.Log(p))
-	}
+	l := bceLoss(p, t)
 	if w != nil {
 		l *= float64(w[i])
 	}
 	return l
+}
+
+// bceLoss is the unweighted loss of one element,
+// (t-1)*max(log1p(-p), -100) - t*max(log(p), -100), in PyTorch's order of
+// operations.
+//
+// With a hard target (t of 0 or 1) one term has coefficient zero, and zero
+// times a clamped (finite) log is exactly zero, so that log is skipped:
+// the result is bit for bit the same, for half the work.
+func bceLoss(p, t float64) float64 {
+	switch t {
+	case 0:
+		return -clampLog(math.Log1p(-p)) // (0-1)*x - 0*y
+	case 1:
+		return -clampLog(math.Log(p)) // 0*x - 1*y
+	}
+	return (t-1)*clampLog(math.Log1p(-p)) - t*clampLog(math.Log(p))
 }
 
 // checkBCERange panics, as PyTorch fails, at the first element of p
@@ -173,17 +182,23 @@ func bceBackwardRaw[T tensor.Float](g *tensor.Value[T], xs []*tensor.Value[T], n
 	if needs[0] {
 		dpt := tensor.Zeros[T](shape...)
 		dp := dpt.Flat()
-		for i := range pd {
-			p, t := float64(pd[i]), float64(td[i])
+		dp, td := dp[:len(pd)], td[:len(pd)] // no bounds checks below
+		mean := red == ReduceMean
+		g := g0
+		for i, p := range pd {
+			p, t := float64(p), float64(td[i])
 			den := (1 - p) * p // in [0, 1/4]: never NaN, so no math.Max
 			if den < bceEpsilon {
 				den = bceEpsilon
 			}
-			d := gAt(i) * (p - t) / den
+			if gd != nil {
+				g = float64(gd[i])
+			}
+			d := g * (p - t) / den
 			if wd != nil {
 				d *= float64(wd[i])
 			}
-			if red == ReduceMean {
+			if mean {
 				d /= n
 			}
 			dp[i] = T(d)
@@ -342,6 +357,8 @@ func BCEWithLogits[T tensor.Float](x, target *tensor.Value[T], opts BCEWithLogit
 			}
 			return bcelBackwardRaw(g, xs, needs, iw, ipw, shape, red)
 		},
+		FreshGrads: true,
+		Borrows:    true,
 	}
 	return f.Apply(ins...)
 }

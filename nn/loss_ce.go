@@ -271,6 +271,8 @@ func NLL[T tensor.Float](logp *tensor.Value[T], target []int, opts CEOptions[T])
 			}
 			return []*tensor.Value[T]{tensor.Const(tensor.New(d, xs[0].Shape()...))}
 		},
+		FreshGrads: true,
+		Borrows:    true,
 	}
 	return f.Apply(logp)
 }
@@ -326,6 +328,7 @@ func CrossEntropy[T tensor.Float](logits *tensor.Value[T], target []int, opts CE
 			return reduceRows[T](pl, l)
 		},
 		FreshGrads: true,
+		Borrows:    true,
 		Backward: func(g *tensor.Value[T], xs []*tensor.Value[T], _ *tensor.Value[T]) []*tensor.Value[T] {
 			x := xs[0]
 			if sm == nil || recorded(g, xs) {

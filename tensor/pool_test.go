@@ -327,6 +327,63 @@ func TestFunctionFreshGrads(t *testing.T) {
 	}
 }
 
+// TestFunctionBorrows checks that a Function that promises to only
+// borrow its tensors leaves its input and result releasable, although its
+// Forward reads them through Flat and its Backward through Data, and that
+// one that does not hands them out.
+func TestFunctionBorrows(t *testing.T) {
+	square := func(borrows bool) *Function[float32] {
+		return &Function[float32]{
+			Name: "Square",
+			Forward: func(xs []*Tensor[float32]) *Tensor[float32] {
+				out := Zeros[float32](xs[0].Shape()...)
+				o := out.Flat()
+				for i, v := range xs[0].Flat() {
+					o[i] = v * v
+				}
+				return out
+			},
+			Backward: func(g *Value[float32], xs []*Value[float32], out *Value[float32]) []*Value[float32] {
+				_ = out.Data()
+				return []*Value[float32]{Const(g.Data().Mul(xs[0].Data()).MulScalar(2))}
+			},
+			FreshGrads: true,
+			Borrows:    borrows,
+		}
+	}
+	misses := map[bool]uint64{}
+	var losses []float32
+	for _, borrows := range []bool{true, false} {
+		f := square(borrows)
+		w := Param(Normal[float32](rand.New(rand.NewPCG(1, 1)), 0, 1, 64, 64))
+		var loss *Value[float32]
+		step := func() { // a step of gradient descent
+			w.ZeroGradInPlace()
+			loss = Sum(Tanh(f.Apply(Tanh(w))))
+			loss.BackwardWith(nil, BackwardOptions{ReleaseValues: true})
+			w.Data().AddScaledInPlace(-0.01, w.Grad().Data())
+		}
+		for range 3 {
+			step()
+		}
+		before := BufferPoolStats()
+		for range 10 {
+			step()
+		}
+		misses[borrows] = BufferPoolStats().Misses - before.Misses
+		losses = append(losses, loss.Item())
+	}
+	// Per step, either way: the gradient the Function received (its
+	// Backward is the caller's code) and the temporary of its backward are
+	// never returned. Without Borrows, neither are its input and result.
+	if misses[true] != 20 || misses[false] != 40 {
+		t.Errorf("pool misses in 10 steps: %d with Borrows, %d without; want 20 and 40", misses[true], misses[false])
+	}
+	if losses[0] != losses[1] {
+		t.Errorf("loss after 13 steps: %v with Borrows, %v without", losses[0], losses[1])
+	}
+}
+
 // TestBorrowKeepsOwnership checks that reading an intermediate through
 // Borrow leaves it releasable, while Flat hands its storage out for good.
 func TestBorrowKeepsOwnership(t *testing.T) {

@@ -85,11 +85,32 @@ type constBlock[T Float] struct {
 // allocConst returns Const(alloc(shape)) in one allocation: a Value
 // holding a new contiguous tensor whose elements are unspecified, for a
 // rule's result that a kernel overwrites completely.
+//
+// A result of up to smallConst elements (a bias gradient, a small weight's,
+// a scalar seed) is carried in the same allocation too: such buffers are
+// below the pool's minimum, and a training step of a small network makes
+// several of them.
 func allocConst[T Float](shape []int) *Value[T] {
-	c := &constBlock[T]{}
-	c.init(poolFor[T]().get(numel(shape)), shape)
+	var c *constBlock[T]
+	if n := numel(shape); n <= smallConst {
+		s := &smallConstBlock[T]{}
+		c = &s.constBlock
+		c.init(s.data[:n:n], shape)
+	} else {
+		c = &constBlock[T]{}
+		c.init(poolFor[T]().get(n), shape)
+	}
 	c.v.data = &c.t
 	return &c.v
+}
+
+// smallConst is the most elements that allocConst carries in its block.
+const smallConst = 8
+
+// smallConstBlock is a constBlock with the storage of a small tensor.
+type smallConstBlock[T Float] struct {
+	constBlock[T]
+	data [smallConst]T
 }
 
 // setLayout copies shape and stride into t, inline when they fit; a nil
