@@ -65,23 +65,8 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 		Name: op,
 		Forward: func(xs []*tensor.Tensor[T]) *tensor.Tensor[T] {
 			pd, td, wd := flat3(xs, shape)
-			if red != ReduceNone {
-				// The common case, written out: a call per element
-				// through reduceLoss's closure costs more than bceElem.
-				// The range check rides along in the same loop.
-				s := 0.0
-				for i := range pd {
-					p, t := float64(pd[i]), float64(td[i])
-					if !(p >= 0 && p <= 1 && t >= 0 && t <= 1) {
-						checkBCERange(pd, td, shape)
-					}
-					l := bceLoss(p, t)
-					if wd != nil {
-						l *= float64(wd[i])
-					}
-					s += l
-				}
-				return reducedLoss[T](s, len(pd), red)
+			if red != ReduceNone && wd == nil {
+				return reducedLoss[T](bceSum(pd, td, shape), len(pd), red)
 			}
 			checkBCERange(pd, td, shape)
 			return reduceLoss[T](len(pd), shape, red, func(i int) float64 {
@@ -99,6 +84,34 @@ func BCE[T tensor.Float](p, target, weight *tensor.Value[T], red Reduction) *ten
 		Borrows:    true,
 	}
 	return f.Apply(ins...)
+}
+
+// bceSum returns the sum of the unweighted losses of p against targets t,
+// added in element order, after checking that every element lies in [0,
+// 1] as checkBCERange does. It is the common case of BCE's forward,
+// written out: a loop that calls a function per element reloads all its
+// variables after each call, so the fewer it keeps the better, and the
+// hard targets call the logarithm directly.
+func bceSum[T tensor.Float](p, t []T, shape []int) float64 {
+	t = t[:len(p)]
+	s := 0.0
+	ok := true
+	for i, x := range p {
+		x, y := float64(x), float64(t[i])
+		ok = ok && x >= 0 && x <= 1 && y >= 0 && y <= 1
+		switch y {
+		case 0:
+			s += -clampLog(math.Log1p(-x))
+		case 1:
+			s += -clampLog(math.Log(x))
+		default:
+			s += bceLoss(x, y)
+		}
+	}
+	if !ok {
+		checkBCERange(p, t, shape)
+	}
+	return s
 }
 
 // bceElem is the loss of element i, bceLoss(p, t) times w[i] if w is not
