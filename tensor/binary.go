@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	simd "github.com/chainrule/chainrule/internal/vec"
+)
 
 // Binary elementwise ops. Each broadcasts its operands under NumPy's rule
 // (see BroadcastShapes) and returns a new contiguous tensor. The hot ones
@@ -104,12 +108,9 @@ func newBinaryKernels[T Float]() binaryKernels[T] {
 // The reslicing of x and y to len(dst) in these loops lets the compiler
 // drop their bounds checks.
 
-func addVV[T Float](dst, x, y []T) {
-	x, y = x[:len(dst)], y[:len(dst)]
-	for i := range dst {
-		dst[i] = x[i] + y[i]
-	}
-}
+// addVV is in AVX assembly where the machine has it (internal/vec): a
+// step's gradients are summed into the parameters' with it.
+func addVV[T Float](dst, x, y []T) { simd.Add(dst, x, y) }
 
 func addVS[T Float](dst, x []T, s T) {
 	x = x[:len(dst)]

@@ -1,6 +1,10 @@
 package tensor
 
-import "math"
+import (
+	"math"
+
+	simd "github.com/chainrule/chainrule/internal/vec"
+)
 
 // In-place ops write their result into t and return nothing. Each bumps the
 // version counter of t's storage exactly once, so that autograd can tell a
@@ -64,14 +68,9 @@ func (t *Tensor[T]) AddScaledInPlace(alpha T, u *Tensor[T]) {
 	})
 }
 
-// axpyLoop adds alpha*y to dst. The conversion T(...) forbids the compiler
-// to fuse the product and the sum into an FMA.
-func axpyLoop[T Float](dst []T, alpha T, y []T) {
-	y = y[:len(dst)]
-	for i := range dst {
-		dst[i] += T(alpha * y[i])
-	}
-}
+// axpyLoop adds alpha*y to dst, the product rounded before the sum
+// (internal/vec, in AVX assembly where the machine has it).
+func axpyLoop[T Float](dst []T, alpha T, y []T) { simd.Axpy(alpha, y, dst) }
 
 // AddScalarInPlace adds s to every element of t. It panics with ErrArgument
 // if t is expanded.

@@ -1,9 +1,12 @@
 // Package vec holds elementwise loops that Go does not vectorise and that
-// a small network's training step spends much of its time in: ReLU and
-// its gradient. On amd64 with AVX they run in assembly, eight float32 or
-// four float64 elements an instruction; elsewhere, under the purego build
-// tag, and for the last few elements, in Go. Both forms give the same
-// results bit for bit (TestReLUBits).
+// training steps spend much of their time in: ReLU and its gradient, a
+// bias added to rows and the column sums of its gradient (rows.go), the
+// sum of two vectors and axpy (arith.go), with which gradients are summed
+// and parameters updated. On amd64 with AVX they run in assembly, eight
+// float32 or four float64 elements an instruction; elsewhere, under the
+// purego build tag, and for the last few elements, in Go. Both forms give
+// the same results bit for bit (TestReLUBits, TestRowsBits, TestAxpyBits,
+// TestAddBits).
 package vec
 
 import "math"

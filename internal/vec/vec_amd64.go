@@ -80,3 +80,43 @@ func addRows32(y, b []float32) int {
 func sumRows64(d, g []float64) bool { return hasAVX && sumRows64AVX(d, g) }
 
 func sumRows32(d, g []float32) bool { return hasAVX && sumRows32AVX(d, g) }
+
+//go:noescape
+func axpyAVX32(a float32, x, y []float32) int
+
+//go:noescape
+func axpyAVX64(a float64, x, y []float64) int
+
+func axpy32(a float32, x, y []float32) int {
+	if !hasAVX {
+		return 0
+	}
+	return axpyAVX32(a, x, y)
+}
+
+func axpy64(a float64, x, y []float64) int {
+	if !hasAVX {
+		return 0
+	}
+	return axpyAVX64(a, x, y)
+}
+
+//go:noescape
+func addAVX32(dst, x, y []float32) int
+
+//go:noescape
+func addAVX64(dst, x, y []float64) int
+
+func add32(dst, x, y []float32) int {
+	if !hasAVX {
+		return 0
+	}
+	return addAVX32(dst, x, y)
+}
+
+func add64(dst, x, y []float64) int {
+	if !hasAVX {
+		return 0
+	}
+	return addAVX64(dst, x, y)
+}

@@ -2,6 +2,7 @@ package optim
 
 import (
 	"github.com/chainrule/chainrule/internal/parallel"
+	"github.com/chainrule/chainrule/internal/vec"
 	"github.com/chainrule/chainrule/nn"
 	"github.com/chainrule/chainrule/tensor"
 )
@@ -171,10 +172,8 @@ func (u *sgdUpdate[T]) Range(lo, hi int) {
 	wd, mom, damp1, negLR := u.wd, u.mom, u.damp1, u.negLR
 	maximize, nesterov, first := u.maximize, u.nesterov, u.first
 	switch u.loop() {
-	case loopPlain:
-		for i := range x {
-			x[i] += T(negLR * g[i])
-		}
+	case loopPlain: // x[i] += T(negLR * g[i]), in AVX where the machine has it
+		vec.Axpy(negLR, g, x)
 	case loopMomentum:
 		for i := range x {
 			d := direction(g[i], x[i], wd, false)
