@@ -102,6 +102,20 @@ func (s *strided[T]) transpose() {
 // turned around (Cᵀ = op(B)ᵀ*op(A)ᵀ) if that leaves fewer of those, and
 // on a tie if that makes the rows longer, which spreads each row's fixed
 // cost over more groups.
+//
+// On amd64 with AVX, when op(B)'s rows are contiguous, the groups of four
+// are assembly (unitAVX, small_amd64.s): the same sums, a group to a
+// vector register, two rows and two groups side by side, three
+// instructions for four multiply-adds; rowStrided does the columns past
+// the last group. On the weight gradients of the 2-4-1 network's step,
+// measured as in tiny.go:
+//
+//	dw2 = gᵀ@h, 1×4×100   2,220 -> 970 instructions     0.25 -> 0.17 µs
+//	dw1 = gᵀ@x, 4×2×100   4,100 -> 1,260 instructions   0.45 -> 0.19 µs
+//
+// Each sum is a chain of a hundred dependent additions however it is
+// written, and dw2 has one chain of four lanes: it waits out their
+// latency.
 func small[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	size := int(unsafe.Sizeof(alpha))
 	ai, ap, bp, bj := lda*size, size, ldb*size, size
@@ -128,13 +142,35 @@ func small[T float32 | float64](transA, transB bool, m, n, k int, alpha T, a []T
 		s.transpose()
 	}
 	if s.bj == size {
+		j := 0
+		if smallAVX && s.n >= 4 {
+			ab := [2]T{s.alpha, s.beta}
+			unitAVX(s.m, s.n, s.k, s.a, s.ai, s.ap, s.b, s.bp, s.c, s.ci, s.cj, size, unsafe.Pointer(&ab))
+			j = s.n &^ 3
+		}
+		if j < s.n {
+			rowsUnit(&s, j)
+		}
+		return
+	}
+	for i := range s.m {
+		rowStrided(s.k, s.n, unsafe.Add(s.a, i*s.ai), s.ap, s.b, s.bp, s.bj, unsafe.Add(s.c, i*s.ci), s.cj, s.alpha, s.beta)
+	}
+}
+
+// rowsUnit computes columns j to n of every row of s, an op(B) whose rows
+// are contiguous: all of them with rowUnit, or, when unitAVX has done the
+// groups of four (j > 0), the columns it left with rowStrided.
+func rowsUnit[T float32 | float64](s *strided[T], j int) {
+	size := int(unsafe.Sizeof(s.alpha))
+	if j == 0 {
 		for i := range s.m {
 			rowUnit(s.k, s.n, unsafe.Add(s.a, i*s.ai), s.ap, s.b, s.bp, unsafe.Add(s.c, i*s.ci), s.cj, s.alpha, s.beta)
 		}
 		return
 	}
 	for i := range s.m {
-		rowStrided(s.k, s.n, unsafe.Add(s.a, i*s.ai), s.ap, s.b, s.bp, s.bj, unsafe.Add(s.c, i*s.ci), s.cj, s.alpha, s.beta)
+		rowStrided(s.k, s.n-j, unsafe.Add(s.a, i*s.ai), s.ap, unsafe.Add(s.b, j*size), s.bp, size, unsafe.Add(s.c, i*s.ci+j*s.cj), s.cj, s.alpha, s.beta)
 	}
 }
 

@@ -301,17 +301,24 @@ func BenchmarkSmallCrossover(b *testing.B) {
 
 // TestSmallBits holds small to smallRef, the definition, bit for bit:
 // every element of C must be the same sum, added in the same order, on
-// every path. Unlike TestSmall's, the operands here are random
-// fractions of magnitudes from 2⁻¹⁰ to 2¹⁰, so that any other order of
-// additions shows in the last bits, with zeros of both signs and
-// infinities among them, so that a sum that starts from a product instead
-// of from +0, or a product by padding, shows too (0 + -0 is +0; Inf*0 is
-// NaN). The padding of A and B holds NaN, which must never be read, and C
-// holds NaN when beta is 0, which must not be either. The shapes are
-// every m, n, k from 1 to 6, the layer shapes, others with a side of 100
-// and a few with more than one group of four columns, with all four
-// transposes, padded and unpadded leading dimensions, alpha of 1, 0.5 and
-// -1 and beta of 0, 1 and -0.25.
+// every path, the Go loops and the assembly (TestSmallAVXBits holds the
+// one to the other directly). Unlike TestSmall's, the operands here are
+// random fractions of magnitudes from 2⁻¹⁰ to 2¹⁰, so that any other
+// order of additions shows in the last bits, with zeros of both signs,
+// infinities and NaN among them, so that a sum that starts from a product
+// instead of from +0, or a product by padding, shows too (0 + -0 is +0;
+// Inf*0 is NaN). That NaN is the one the hardware makes of Inf - Inf, so
+// that every NaN in a sum has the same bits whichever operand an addition
+// keeps, and the comparison can stay exact. The padding of A and B holds
+// another NaN, which must never be read, and C holds it when beta is 0,
+// which must not be either. The shapes are every m, n, k from 1 to 6, the
+// layer shapes, others with a side of 100, and the shapes of the
+// assembly's loops: four or eight columns with k from 1 to 4 and odd and
+// even row counts past every unrolling (rows4), one column with k = 4
+// (rows1, four rows at a time), and long k with one to five rows and four
+// to seventeen columns (rowUnit, two rows and two groups of four at a
+// time), all with the four transposes, padded and unpadded leading
+// dimensions, alpha of 1, 0.5 and -1 and beta of 0, 1 and -0.25.
 //
 // That holds where the compiler rounds every multiply and add on its own,
 // as on amd64 before GOAMD64=v3. Where it fuses them (v3, arm64), which
@@ -343,6 +350,17 @@ func testSmallBits[T float32 | float64](t *testing.T) {
 		[3]int{100, 2, 5}, [3]int{6, 100, 6}, [3]int{16, 16, 2}, [3]int{32, 16, 1},
 		[3]int{7, 7, 2}, [3]int{9, 11, 3}, [3]int{7, 7, 7}, [3]int{3, 7, 100},
 	)
+	for _, m := range []int{7, 8, 9, 13, 100, 101} {
+		for k := 1; k <= 4; k++ {
+			sizes = append(sizes, [3]int{m, 4, k}, [3]int{m, 8, k})
+		}
+		sizes = append(sizes, [3]int{m, 1, 4}, [3]int{1, m, 4})
+	}
+	for m := 1; m <= 5; m++ {
+		for _, n := range []int{4, 8, 9, 12, 13, 16, 17} {
+			sizes = append(sizes, [3]int{m, n, 7}, [3]int{m, n, 100})
+		}
+	}
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, sz := range sizes {
 		for _, tr := range [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}} {
@@ -384,9 +402,11 @@ func checkSmallBits[T float32 | float64](t *testing.T, rng *rand.Rand, s smallSh
 
 // randBits returns n elements of a matrix with cols columns and leading
 // dimension ld, and pad between the rows: fractions of magnitude 2⁻¹⁰ to
-// 2¹⁰ of either sign, and one in ten a zero of either sign or an infinity.
+// 2¹⁰ of either sign, and one in ten a zero of either sign, an infinity
+// or the hardware's NaN.
 func randBits[T float32 | float64](rng *rand.Rand, n, cols, ld int, pad T) []T {
-	special := []T{0, T(math.Copysign(0, -1)), T(math.Inf(1)), T(math.Inf(-1))}
+	inf := T(math.Inf(1))
+	special := []T{0, T(math.Copysign(0, -1)), inf, -inf, sub(inf, inf)}
 	x := make([]T, n)
 	for i := range x {
 		switch {
@@ -414,6 +434,14 @@ func fusesMultiplyAdd() bool {
 //go:noinline
 func mulAdd(x, y, z float64) float64 {
 	return x*y + z
+}
+
+// sub returns x - y, computed at run time: Inf - Inf is then the NaN the
+// hardware makes, where the compiler's constant would be Go's own.
+//
+//go:noinline
+func sub[T float32 | float64](x, y T) T {
+	return x - y
 }
 
 // floatBits returns the bits of x, in which -0 and +0, and NaNs with
