@@ -47,8 +47,8 @@ type GradOptions struct {
 // nil, if the graph has a cycle, or (as a *NodeError) if a node's Backward
 // fails, for example with ErrReleased; the pass stops at the first error.
 func Backward[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs ...Node[G]) error {
-	p, err := start(roots, seeds, add, opts, inputs, "Backward")
-	if err != nil {
+	var p pass[G] // on the stack: a pass per training step
+	if err := p.start(roots, seeds, add, opts, inputs, "Backward"); err != nil {
 		return err
 	}
 	defer p.done()
@@ -69,8 +69,8 @@ func Grad[G comparable](outputs, inputs []Node[G], seeds []G, add AddFunc[G], op
 	if len(inputs) == 0 {
 		return nil, ErrNoInputs
 	}
-	p, err := start(outputs, seeds, add, opts.Options, inputs, "Grad")
-	if err != nil {
+	var p pass[G]
+	if err := p.start(outputs, seeds, add, opts.Options, inputs, "Grad"); err != nil {
 		return nil, err
 	}
 	defer p.done()
@@ -101,11 +101,12 @@ type pass[G comparable] struct {
 	ran     int    // nodes whose Backward ran
 }
 
-// start checks the arguments, discovers and sorts the graph, and seeds the
-// roots. Unless it fails, the caller must free p.gr when done.
-func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs []Node[G], op string) (p *pass[G], err error) {
+// start sets p up: it checks the arguments, discovers and sorts the graph,
+// and seeds the roots. Unless it fails, the caller must call p.done when
+// done.
+func (p *pass[G]) start(roots []Node[G], seeds []G, add AddFunc[G], opts Options, inputs []Node[G], op string) (err error) {
 	if len(roots) != len(seeds) {
-		return nil, errorf("%s: got %d roots and %d seeds", op, len(roots), len(seeds))
+		return errorf("%s: got %d roots and %d seeds", op, len(roots), len(seeds))
 	}
 	gr := newGraph[G](len(inputs) == 0)
 	defer func() {
@@ -113,7 +114,7 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 			gr.free()
 		}
 	}()
-	p = &pass[G]{
+	*p = pass[G]{
 		gr:     gr,
 		add:    add,
 		create: opts.CreateGraph,
@@ -127,7 +128,7 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 	p.targets = make([]int32, len(inputs))
 	for i, in := range inputs {
 		if in == nil {
-			return nil, errorf("%s: input %d is nil", op, i)
+			return errorf("%s: input %d is nil", op, i)
 		}
 		p.targets[i] = gr.id(in)
 		gr.verts[p.targets[i]].flags |= target
@@ -135,13 +136,13 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 	ids := make([]int32, len(roots))
 	for i, r := range roots {
 		if r == nil {
-			return nil, errorf("%s: root %d is nil", op, i)
+			return errorf("%s: root %d is nil", op, i)
 		}
 		ids[i] = gr.id(r)
 		gr.verts[ids[i]].flags |= root
 	}
 	if err := gr.sort(ids); err != nil {
-		return nil, err
+		return err
 	}
 	var zero G
 	for i, v := range ids {
@@ -149,7 +150,7 @@ func start[G comparable](roots []Node[G], seeds []G, add AddFunc[G], opts Option
 			p.receive(v, seeds[i])
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // done reports the pass's counts to the caller's Stats, if any, and frees
