@@ -309,14 +309,7 @@ func TestFunctionFreshGrads(t *testing.T) {
 			w.ZeroGradInPlace()
 			Sum(Tanh(f.Apply(Tanh(w)))).BackwardWith(nil, BackwardOptions{ReleaseValues: true})
 		}
-		for range 3 {
-			step()
-		}
-		before := BufferPoolStats()
-		for range 10 {
-			step()
-		}
-		misses[fresh] = BufferPoolStats().Misses - before.Misses
+		misses[fresh] = poolMisses(step)
 	}
 	// Per step, either way: the Function's result and its input (which
 	// the caller's code saw), the gradient it received and the
@@ -325,6 +318,19 @@ func TestFunctionFreshGrads(t *testing.T) {
 	if misses[true] != 40 || misses[false] != 50 {
 		t.Errorf("pool misses in 10 steps: %d with FreshGrads, %d without; want 40 and 50", misses[true], misses[false])
 	}
+}
+
+// poolMisses runs step three times, to fill the pool, and returns the
+// number of the pool's misses in ten steps more.
+func poolMisses(step func()) uint64 {
+	for range 3 {
+		step()
+	}
+	before := BufferPoolStats()
+	for range 10 {
+		step()
+	}
+	return BufferPoolStats().Misses - before.Misses
 }
 
 // TestFunctionBorrows checks that a Function that promises to only
@@ -363,14 +369,7 @@ func TestFunctionBorrows(t *testing.T) {
 			loss.BackwardWith(nil, BackwardOptions{ReleaseValues: true})
 			w.Data().AddScaledInPlace(-0.01, w.Grad().Data())
 		}
-		for range 3 {
-			step()
-		}
-		before := BufferPoolStats()
-		for range 10 {
-			step()
-		}
-		misses[borrows] = BufferPoolStats().Misses - before.Misses
+		misses[borrows] = poolMisses(step)
 		losses = append(losses, loss.Item())
 	}
 	// Per step, either way: the gradient the Function received (its

@@ -103,6 +103,19 @@ func cOperand(rng *rand.Rand, g grid, ab [2]float64) []float64 {
 	return g.fill(rng, avxElem, 99)
 }
 
+// avxOperands returns A and B of the layouts ga and gb, drawn by avxElem
+// with NaN in their padding, and two copies of a C of layout gc for
+// scalars sc (cOperand), one for each of the two loops compared, each
+// with the address of its first element.
+func avxOperands[T float32 | float64](rng *rand.Rand, ga, gb, gc grid, sc [2]float64) (a []T, pa unsafe.Pointer, b []T, pb unsafe.Pointer, got []T, pgot unsafe.Pointer, want []T, pwant unsafe.Pointer) {
+	a, pa = convert[T](ga.fill(rng, avxElem, math.NaN()))
+	b, pb = convert[T](gb.fill(rng, avxElem, math.NaN()))
+	c := cOperand(rng, gc, sc)
+	got, pgot = convert[T](c)
+	want, pwant = convert[T](c)
+	return a, pa, b, pb, got, pgot, want, pwant
+}
+
 // sameBits reports whether got and want hold the same bits, or NaN both,
 // element by element, and if not, the first that differs.
 func sameBits[T float32 | float64](got, want []T) (int, bool) {
@@ -123,11 +136,7 @@ func testRows4AVX[T float32 | float64](t *testing.T) {
 				for _, gb := range layouts(k, 4, 2) {
 					for _, gc := range []grid{{m, 4, 4, 1}, {m, 4, 7, 1}} { // cj == size
 						for _, sc := range avxScalars {
-							a, pa := convert[T](ga.fill(rng, avxElem, math.NaN()))
-							b, pb := convert[T](gb.fill(rng, avxElem, math.NaN()))
-							c := cOperand(rng, gc, sc)
-							got, pgot := convert[T](c)
-							want, pwant := convert[T](c)
+							a, pa, b, pb, got, pgot, want, pwant := avxOperands[T](rng, ga, gb, gc, sc)
 							ab := [2]T{T(sc[0]), T(sc[1])}
 							ai, ap, bp, bj, ci := ga.rs*size, ga.cs*size, gb.rs*size, gb.cs*size, gc.rs*size
 							rows4AVX(m, k, pa, ai, ap, pb, bp, bj, pgot, ci, size, unsafe.Pointer(&ab))
@@ -157,11 +166,7 @@ func testRows1AVX[T float32 | float64](t *testing.T) {
 			for _, gb := range layouts(k, 1, 2) {
 				for _, sc := range avxScalars {
 					gc := grid{m, 1, 1, 1} // ci == size
-					a, pa := convert[T](ga.fill(rng, avxElem, math.NaN()))
-					b, pb := convert[T](gb.fill(rng, avxElem, math.NaN()))
-					c := cOperand(rng, gc, sc)
-					got, pgot := convert[T](c)
-					want, pwant := convert[T](c)
+					a, pa, b, pb, got, pgot, want, pwant := avxOperands[T](rng, ga, gb, gc, sc)
 					ab := [2]T{T(sc[0]), T(sc[1])}
 					ai, bp := ga.rs*size, gb.rs*size
 					rows1AVX(m4, pa, ai, pb, bp, pgot, size, unsafe.Pointer(&ab))
@@ -189,11 +194,7 @@ func testUnitAVX[T float32 | float64](t *testing.T) {
 					gb := grid{k, n, n + k%3, 1} // rowUnit's op(B): rows contiguous
 					for _, gc := range []grid{{m, n, n, 1}, {m, n, n + 2, 1}, {m, n, 1, m + 1}} {
 						for _, sc := range avxScalars {
-							a, pa := convert[T](ga.fill(rng, avxElem, math.NaN()))
-							b, pb := convert[T](gb.fill(rng, avxElem, math.NaN()))
-							c := cOperand(rng, gc, sc)
-							got, pgot := convert[T](c)
-							want, pwant := convert[T](c)
+							a, pa, b, pb, got, pgot, want, pwant := avxOperands[T](rng, ga, gb, gc, sc)
 							s := strided[T]{
 								m: m, n: n, k: k,
 								a: pa, b: pb,
