@@ -143,6 +143,26 @@ func TestSteadyStateAllocation(t *testing.T) {
 	}
 }
 
+// TestStep241Allocations pins the per-op bookkeeping of the demo's step,
+// which at this size is what the step costs (docs/benchmarks.md): once
+// warm, the allocation-light loop makes 37 allocations a step on Go 1.26
+// (a recorded op, a result and a closure per op, the gradients' Values,
+// the loss's Function). A few more may come with another compiler's
+// escape analysis; many more mean an op or the engine began to allocate
+// per call again.
+func TestStep241Allocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts mean nothing under the race detector")
+	}
+	step := step241[float64](true)
+	for range 20 {
+		step()
+	}
+	if a := testing.AllocsPerRun(200, step); a > 40 {
+		t.Errorf("the 2-4-1 step makes %.0f allocations, want at most 40 (37 on Go 1.26)", a)
+	}
+}
+
 // BenchmarkTrainStep1024 is one step of the 1024-1024-1024-10 MLP at batch
 // 512 with cross-entropy and SGD, the large workload: GEMM-bound.
 func BenchmarkTrainStep1024(b *testing.B) {
