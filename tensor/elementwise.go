@@ -149,17 +149,36 @@ func kernelsOf[T Float]() *binaryKernels[T] {
 func (t *Tensor[T]) ewElems() []T { return t.st.data[t.off : t.off+t.Size()] }
 
 // unary returns a new contiguous tensor holding loop applied to t's
-// elements. loop must tolerate dst aliasing x.
+// elements. loop must tolerate dst aliasing x. From parallelMin elements
+// on, the loop is shared among goroutines (parallelFor), each on its own
+// range: loop must be safe to call so, as every loop of this package is.
+// On two cores Exp of a million float32 takes 9.5 ms shared against 17.9
+// on one goroutine (BenchmarkElementwise).
 func unary[T Float](t *Tensor[T], loop func(dst, x []T)) *Tensor[T] {
+	return unaryShared(t, loop, true)
+}
+
+// unaryShared is unary, with the loop kept on the calling goroutine unless
+// share is set.
+func unaryShared[T Float](t *Tensor[T], loop func(dst, x []T), share bool) *Tensor[T] {
+	var out *Tensor[T]
+	var x []T
 	if t.IsContiguous() {
-		out := alloc[T](t.shape) // loop writes every element
-		loop(out.st.data, t.ewElems())
+		out = alloc[T](t.shape) // loop writes every element
+		x = t.ewElems()
+	} else {
+		// Gather into the output first, then transform it in place: one
+		// allocation and two cache-friendly passes instead of a strided
+		// loop.
+		out = t.Clone()
+		x = out.st.data
+	}
+	dst := out.st.data
+	if !share || len(dst) < parallelMin {
+		loop(dst, x)
 		return out
 	}
-	// Gather into the output first, then transform it in place: one
-	// allocation and two cache-friendly passes instead of a strided loop.
-	out := t.Clone()
-	loop(out.st.data, out.st.data)
+	parallelFor(len(dst), 1, func(lo, hi int) { loop(dst[lo:hi], x[lo:hi]) })
 	return out
 }
 

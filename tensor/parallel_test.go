@@ -266,6 +266,24 @@ func parallelCases[T Float]() []parallelCase[T] {
 			x.Zero()
 			return x.ToSlice()
 		}, mapNaive(func(int, T, T) T { return 0 }, false)},
+		{"Exp", func(n int) []T {
+			return New(in(n, 1), n).Exp().ToSlice()
+		}, mapNaive(func(_ int, x, _ T) T { return T(math.Exp(float64(x))) }, false)},
+		{"SigmoidStrided", func(n int) []T { // a transposed input: Clone, then in place
+			r := rows(n)
+			x := New(in(r*rowLen, 1), rowLen, r).Transpose(0, 1)
+			return x.Sigmoid().Transpose(0, 1).Contiguous().ToSlice()
+		}, mapNaive(func(_ int, x, _ T) T {
+			v := float64(x)
+			if v >= 0 {
+				return T(1 / (1 + math.Exp(-v)))
+			}
+			e := math.Exp(v)
+			return T(e / (1 + e))
+		}, true)},
+		{"MulScalar", func(n int) []T {
+			return New(in(n, 1), n).MulScalar(s).ToSlice()
+		}, mapNaive(func(_ int, x, _ T) T { return x * s }, false)},
 		{"ReLU", func(n int) []T {
 			return reluForward(New(in(n, 1), n)).ToSlice()
 		}, mapNaive(func(_ int, x, _ T) T {

@@ -56,11 +56,11 @@ func (t *Tensor[T]) Square() *Tensor[T] { return unary(t, squareLoop[T]) }
 // Reciprocal returns 1/t elementwise (±Inf at ±0).
 func (t *Tensor[T]) Reciprocal() *Tensor[T] { return unary(t, reciprocalLoop[T]) }
 
-// Apply returns f applied to every element of t, in row-major order. It is
-// the escape hatch for maps this package does not provide; the named ops
-// are faster.
+// Apply returns f applied to every element of t, in row-major order, on
+// the calling goroutine (f may keep state). It is the escape hatch for
+// maps this package does not provide; the named ops are faster.
 func (t *Tensor[T]) Apply(f func(T) T) *Tensor[T] {
-	return unary(t, func(dst, x []T) { applyLoop(dst, x, f) })
+	return unaryShared(t, func(dst, x []T) { applyLoop(dst, x, f) }, false)
 }
 
 // The loops below all read x[i] before writing dst[i], so the in-place
