@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "vec_amd64.h"
 
 // ReLU and its gradient with AVX, on whole ymm registers: eight float32 or
 // four float64 elements a step. Each function returns the number of
@@ -13,32 +14,31 @@ GLOBL one32<>(SB), RODATA|NOPTR, $4
 DATA one64<>+0(SB)/8, $0x3ff0000000000000
 GLOBL one64<>(SB), RODATA|NOPTR, $8
 
+// RELU sets the CX elements at DI to max(0, x) of those at SI, a ymm of
+// 2^SHIFT elements a step, with MAX (VMAXPS or VMAXPD), leaving in AX the
+// number done. MAXPS returns its second operand when either is NaN and
+// when both are zeros of any sign, so max(0, x), x second, keeps NaN and
+// -0 as they are.
+#define RELU(SHIFT, MAX) \
+	STEPS(SHIFT, done); \
+	VXORPS  Y0, Y0, Y0; \
+loop: \
+	VMOVUPS (SI), Y1; \
+	MAX     Y1, Y0, Y2; \
+	VMOVUPS Y2, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     loop; \
+	VZEROUPPER; \
+done:
+
 // func reluAVX32(dst, x []float32) int
-//
-// MAXPS returns its second operand when either is NaN and when both are
-// zeros of any sign, so max(0, x), x second, keeps NaN and -0 as they are.
 TEXT ·reluAVX32(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ dst_len+8(FP), CX
-	SHRQ $3, CX
-	MOVQ CX, AX
-	SHLQ $3, AX
-	TESTQ CX, CX
-	JZ   relu32done
-	VXORPS Y0, Y0, Y0
-
-relu32loop:
-	VMOVUPS (SI), Y1
-	VMAXPS  Y1, Y0, Y2
-	VMOVUPS Y2, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     relu32loop
-	VZEROUPPER
-
-relu32done:
+	RELU(3, VMAXPS)
 	MOVQ AX, ret+48(FP)
 	RET
 
@@ -47,59 +47,44 @@ TEXT ·reluAVX64(SB), NOSPLIT, $0-56
 	MOVQ dst_base+0(FP), DI
 	MOVQ x_base+24(FP), SI
 	MOVQ dst_len+8(FP), CX
-	SHRQ $2, CX
-	MOVQ CX, AX
-	SHLQ $2, AX
-	TESTQ CX, CX
-	JZ   relu64done
-	VXORPD Y0, Y0, Y0
-
-relu64loop:
-	VMOVUPD (SI), Y1
-	VMAXPD  Y1, Y0, Y2
-	VMOVUPD Y2, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     relu64loop
-	VZEROUPPER
-
-relu64done:
+	RELU(2, VMAXPD)
 	MOVQ AX, ret+48(FP)
 	RET
 
+// RELUGRAD sets the CX elements at DI to g*m, g at SI and m = 1 where the
+// result at DX is > 0 and 0 elsewhere, a ymm of 2^SHIFT elements a step,
+// with the element type's BCAST of 1.0 from ONE, compare, and and
+// multiply; it leaves in AX the number done. The mask is out > 0,
+// ordered (false for NaN), as bits: ANDed with 1.0 it is 1 or 0, and g
+// times it is g or ±0, or NaN for a NaN or infinite g.
+#define RELUGRAD(SHIFT, BCAST, ONE, CMP, AND, MUL) \
+	STEPS(SHIFT, done); \
+	VXORPS  Y0, Y0, Y0; \
+	BCAST   ONE, Y3; \
+loop: \
+	VMOVUPS (DX), Y1; \
+	CMP     $0x1e, Y0, Y1, Y2; \
+	AND     Y3, Y2, Y2; \
+	VMOVUPS (SI), Y4; \
+	MUL     Y2, Y4, Y4; \
+	VMOVUPS Y4, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, DX; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     loop; \
+	VZEROUPPER; \
+done:
+
 // func reluGradAVX32(dst, g, out []float32) int
 //
-// The mask is out > 0, ordered (false for NaN), as bits: ANDed with 1.0 it
-// is 1 or 0, and g times it is g or ±0, or NaN for a NaN or infinite g.
+// The compare is GT_OQ (0x1e): Y2 = Y1 > Y0.
 TEXT ·reluGradAVX32(SB), NOSPLIT, $0-80
 	MOVQ dst_base+0(FP), DI
 	MOVQ g_base+24(FP), SI
 	MOVQ out_base+48(FP), DX
 	MOVQ dst_len+8(FP), CX
-	SHRQ $3, CX
-	MOVQ CX, AX
-	SHLQ $3, AX
-	TESTQ CX, CX
-	JZ   grad32done
-	VXORPS       Y0, Y0, Y0
-	VBROADCASTSS one32<>(SB), Y3
-
-grad32loop:
-	VMOVUPS (DX), Y1
-	VCMPPS  $0x1e, Y0, Y1, Y2 // GT_OQ: Y2 = Y1 > Y0
-	VANDPS  Y3, Y2, Y2
-	VMOVUPS (SI), Y4
-	VMULPS  Y2, Y4, Y4
-	VMOVUPS Y4, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     grad32loop
-	VZEROUPPER
-
-grad32done:
+	RELUGRAD(3, VBROADCASTSS, one32<>(SB), VCMPPS, VANDPS, VMULPS)
 	MOVQ AX, ret+72(FP)
 	RET
 
@@ -109,28 +94,6 @@ TEXT ·reluGradAVX64(SB), NOSPLIT, $0-80
 	MOVQ g_base+24(FP), SI
 	MOVQ out_base+48(FP), DX
 	MOVQ dst_len+8(FP), CX
-	SHRQ $2, CX
-	MOVQ CX, AX
-	SHLQ $2, AX
-	TESTQ CX, CX
-	JZ   grad64done
-	VXORPD       Y0, Y0, Y0
-	VBROADCASTSD one64<>(SB), Y3
-
-grad64loop:
-	VMOVUPD (DX), Y1
-	VCMPPD  $0x1e, Y0, Y1, Y2 // GT_OQ: Y2 = Y1 > Y0
-	VANDPD  Y3, Y2, Y2
-	VMOVUPD (SI), Y4
-	VMULPD  Y2, Y4, Y4
-	VMOVUPD Y4, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, DX
-	ADDQ    $32, DI
-	DECQ    CX
-	JNZ     grad64loop
-	VZEROUPPER
-
-grad64done:
+	RELUGRAD(2, VBROADCASTSD, one64<>(SB), VCMPPD, VANDPD, VMULPD)
 	MOVQ AX, ret+72(FP)
 	RET
