@@ -122,12 +122,7 @@ func linearAddBias[T Float](y, b *Tensor[T]) {
 		}
 		return
 	}
-	switch ys := any(ys).(type) {
-	case []float32:
-		simd.AddRows32(ys, any(bs[:n]).([]float32))
-	case []float64:
-		simd.AddRows64(ys, any(bs[:n]).([]float64))
-	}
+	simd.AddRows(ys, bs[:n])
 }
 
 // linearNarrow is the widest layer whose bias and bias gradient are
@@ -145,12 +140,7 @@ const linearNarrow = 16
 func linearSumRows[T Float](d, g []T, rows int) {
 	n := len(d)
 	if n <= linearNarrow {
-		switch d := any(d).(type) {
-		case []float32:
-			simd.SumRows32(d, any(g[:rows*n]).([]float32))
-		case []float64:
-			simd.SumRows64(d, any(g[:rows*n]).([]float64))
-		}
+		simd.SumRows(d, g[:rows*n])
 		return
 	}
 	var acc [64]float64

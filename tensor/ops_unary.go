@@ -197,28 +197,14 @@ func reluGrad[T Float](g, y *Tensor[T]) *Value[T] {
 
 // reluBitsLoop sets dst[i] = 0 where x[i] < 0 and x[i] elsewhere (so -0
 // and NaN pass through, as in reluLoop), without a branch on each
-// element's sign, which would be mispredicted on every other element of an
-// activation: internal/vec's loops (imported as simd), in AVX assembly where the machine has
-// it.
-func reluBitsLoop[T Float](dst, x []T) {
-	switch d := any(dst).(type) {
-	case []float32:
-		simd.ReLU32(d, any(x).([]float32))
-	case []float64:
-		simd.ReLU64(d, any(x).([]float64))
-	}
-}
+// element's sign, which would be mispredicted on every other element of
+// an activation: internal/vec's loops (imported as simd), in AVX
+// assembly where the machine has it.
+func reluBitsLoop[T Float](dst, x []T) { simd.ReLU(dst, x) }
 
 // reluGradLoop sets dst[i] = g[i]*m, m = 1 where out[i] > 0 and 0
 // elsewhere (NaN included), with internal/vec's loops as reluBitsLoop.
-func reluGradLoop[T Float](dst, g, out []T) {
-	switch d := any(dst).(type) {
-	case []float32:
-		simd.ReLUGrad32(d, any(g).([]float32), any(out).([]float32))
-	case []float64:
-		simd.ReLUGrad64(d, any(g).([]float64), any(out).([]float64))
-	}
-}
+func reluGradLoop[T Float](dst, g, out []T) { simd.ReLUGrad(dst, g, out) }
 
 // LeakyReLU returns x where x > 0 and slope*x elsewhere (PyTorch's default
 // slope is 0.01).

@@ -1,36 +1,36 @@
 package vec
 
-// AddRows64 adds b to every row of y, a matrix of len(b) columns held
+// AddRows adds b to every row of y, a matrix of len(b) columns held
 // row-major (len(y) a multiple of len(b)): y[r*n+j] += b[j]. Each element
 // is one addition, so the result does not depend on how the loop runs.
-func AddRows64(y, b []float64) {
-	if n := len(b); n > 0 {
-		done := addRows64(y[:len(y)/n*n], b)
-		addRowsGo(y[done:], b)
+func AddRows[T float32 | float64](y, b []T) {
+	n := len(b)
+	if n == 0 {
+		return
 	}
+	var done int
+	switch yy := any(y[:len(y)/n*n]).(type) {
+	case []float32:
+		done = addRows32(yy, any(b).([]float32))
+	case []float64:
+		done = addRows64(yy, any(b).([]float64))
+	}
+	addRowsGo(y[done:], b)
 }
 
-// AddRows32 is AddRows64 for float32.
-func AddRows32(y, b []float32) {
-	if n := len(b); n > 0 {
-		done := addRows32(y[:len(y)/n*n], b)
-		addRowsGo(y[done:], b)
-	}
-}
-
-// SumRows64 sets d[j] to the sum of column j of g, a matrix of len(d)
+// SumRows sets d[j] to the sum of column j of g, a matrix of len(d)
 // columns held row-major: 0 plus the elements from the first row to the
-// last, in that order, in float64, whatever the loop's shape.
-func SumRows64(d, g []float64) {
-	if !sumRows64(d, g) {
-		sumRowsGo(d, g)
+// last, in that order, in float64, whatever the loop's shape; for float32
+// the sums are rounded once, at the end.
+func SumRows[T float32 | float64](d, g []T) {
+	var done bool
+	switch dd := any(d).(type) {
+	case []float32:
+		done = sumRows32(dd, any(g).([]float32))
+	case []float64:
+		done = sumRows64(dd, any(g).([]float64))
 	}
-}
-
-// SumRows32 is SumRows64 for a float32 g: the sums are taken in float64
-// and rounded to float32 once, at the end.
-func SumRows32(d, g []float32) {
-	if !sumRows32(d, g) {
+	if !done {
 		sumRowsGo(d, g)
 	}
 }

@@ -14,8 +14,8 @@ import (
 // order of the operands of one addition, which Go's compiler is free to
 // swap.
 func TestRowsBits(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testRows(t, AddRows32, SumRows32) })
-	t.Run("float64", func(t *testing.T) { testRows(t, AddRows64, SumRows64) })
+	t.Run("float32", func(t *testing.T) { testRows(t, AddRows[float32], SumRows[float32]) })
+	t.Run("float64", func(t *testing.T) { testRows(t, AddRows[float64], SumRows[float64]) })
 }
 
 func testRows[T float32 | float64](t *testing.T, add func(y, b []T), sum func(d, g []T)) {

@@ -11,37 +11,39 @@ package vec
 
 import "math"
 
-// ReLU32 sets dst[i] to x[i] where x[i] is not below zero and to 0 where
-// it is: -0 and NaN pass through unchanged, as max(x, 0) with x second in
+// ReLU sets dst[i] to x[i] where x[i] is not below zero and to 0 where it
+// is: -0 and NaN pass through unchanged, as max(x, 0) with x second in
 // x86's MAXPS, and as tensor.ReLU documents. dst and x must have the same
 // length.
-func ReLU32(dst, x []float32) {
+func ReLU[T float32 | float64](dst, x []T) {
 	x = x[:len(dst)]
-	n := relu32(dst, x)
-	reluGo32(dst[n:], x[n:])
+	switch d := any(dst).(type) {
+	case []float32:
+		x := any(x).([]float32)
+		n := relu32(d, x)
+		reluGo32(d[n:], x[n:])
+	case []float64:
+		x := any(x).([]float64)
+		n := relu64(d, x)
+		reluGo64(d[n:], x[n:])
+	}
 }
 
-// ReLU64 is ReLU32 for float64.
-func ReLU64(dst, x []float64) {
-	x = x[:len(dst)]
-	n := relu64(dst, x)
-	reluGo64(dst[n:], x[n:])
-}
-
-// ReLUGrad32 sets dst[i] = g[i]*m, m = 1 where out[i] > 0 and 0 elsewhere
+// ReLUGrad sets dst[i] = g[i]*m, m = 1 where out[i] > 0 and 0 elsewhere
 // (NaN included), so that a NaN or infinite g gives NaN where out is not
 // positive, as g*0 does. The three slices must have the same length.
-func ReLUGrad32(dst, g, out []float32) {
+func ReLUGrad[T float32 | float64](dst, g, out []T) {
 	g, out = g[:len(dst)], out[:len(dst)]
-	n := reluGrad32(dst, g, out)
-	reluGradGo32(dst[n:], g[n:], out[n:])
-}
-
-// ReLUGrad64 is ReLUGrad32 for float64.
-func ReLUGrad64(dst, g, out []float64) {
-	g, out = g[:len(dst)], out[:len(dst)]
-	n := reluGrad64(dst, g, out)
-	reluGradGo64(dst[n:], g[n:], out[n:])
+	switch d := any(dst).(type) {
+	case []float32:
+		g, out := any(g).([]float32), any(out).([]float32)
+		n := reluGrad32(d, g, out)
+		reluGradGo32(d[n:], g[n:], out[n:])
+	case []float64:
+		g, out := any(g).([]float64), any(out).([]float64)
+		n := reluGrad64(d, g, out)
+		reluGradGo64(d[n:], g[n:], out[n:])
+	}
 }
 
 // The Go loops decide on the bits of each element. Read as unsigned

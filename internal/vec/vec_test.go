@@ -42,8 +42,8 @@ func bits[T float32 | float64](x T) uint64 {
 // included), on every length up to three registers and then some, at
 // every alignment, and the Go loops against the definition.
 func TestReLUBits(t *testing.T) {
-	t.Run("float32", func(t *testing.T) { testReLU(t, ReLU32, reluGo32, ReLUGrad32, reluGradGo32) })
-	t.Run("float64", func(t *testing.T) { testReLU(t, ReLU64, reluGo64, ReLUGrad64, reluGradGo64) })
+	t.Run("float32", func(t *testing.T) { testReLU(t, ReLU[float32], reluGo32, ReLUGrad[float32], reluGradGo32) })
+	t.Run("float64", func(t *testing.T) { testReLU(t, ReLU[float64], reluGo64, ReLUGrad[float64], reluGradGo64) })
 }
 
 func testReLU[T float32 | float64](t *testing.T, relu, reluGo func(dst, x []T), grad, gradGo func(dst, g, out []T)) {
